@@ -1,0 +1,62 @@
+/* margin's shared basics: error codes, the abort-on-OOM allocators and a
+ * growable byte buffer. Everything else in the tree includes this. */
+#ifndef MG_H
+#define MG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MG_VERSION "0.1.0"
+
+/* Negative return values of margin's functions. 0 is success. */
+enum mg_err {
+    MG_OK = 0,
+    MG_ENOMEM = 1,  /* an injected allocator refused */
+    MG_ERANGE = 2,  /* a position or range is outside the text */
+    MG_EINVAL = 3,  /* malformed input */
+    MG_EIO = 4,     /* reading or writing failed */
+    MG_ETOOBIG = 5, /* input over a fixed cap */
+    MG_EDEPTH = 6,  /* input nested too deeply to analyse */
+};
+
+/* Short lowercase description of -err or err; never NULL. */
+const char *mg_strerror(int err);
+
+/* Allocation that never fails: on exhaustion prints and aborts, the only
+ * abort in margin (the policy of tree-sitter and Redis). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a fresh heap string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Grow *arr (of *cap elements of `size` bytes) so it holds at least `need`. */
+void *xgrow(void *arr, size_t *cap, size_t need, size_t size);
+#define MG_GROW(arr, cap, need) ((arr) = xgrow((arr), &(cap), (need), sizeof(*(arr))))
+
+/* A growable byte string, always NUL-terminated once anything was added. */
+struct mg_buf {
+    char *data;
+    size_t len, cap;
+};
+void mg_buf_add(struct mg_buf *b, const void *p, size_t n);
+void mg_buf_adds(struct mg_buf *b, const char *s);
+void mg_buf_addf(struct mg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the string to the caller (who frees it) and resets the buffer. */
+char *mg_buf_detach(struct mg_buf *b, size_t *len_out);
+void mg_buf_release(struct mg_buf *b);
+
+/* Run fn(arg) on a new thread with a `stack_size` stack and wait for it.
+ * Debian's tree-sitter 0.20.7 recurses on deeply nested input, so parsing
+ * and analysis run on a large (lazily committed) stack. Returns fn's result,
+ * or runs fn on the calling thread when no thread can be made. */
+int mg_run_on_big_stack(size_t stack_size, int (*fn)(void *), void *arg);
+#define MG_BIG_STACK ((size_t)512 << 20)
+
+#define MG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
