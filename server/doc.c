@@ -1,0 +1,282 @@
+/* Documents and the document store; see doc.h. */
+#include "doc.h"
+#include "depth.h"
+#include "log.h"
+#include "mg.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+struct doc *doc_new(const char *uri, int64_t version, const char *text, size_t len)
+{
+    struct doc *doc = xcalloc(1, sizeof(*doc));
+    doc->uri = xstrdup(uri);
+    doc->path = doc_uri_to_path(uri);
+    doc->version = version;
+    pos_index_init(&doc->lines);
+    diag_list_init(&doc->diags);
+    doc->diags_version = -1;
+    doc_set_text(doc, text, len);
+    return doc;
+}
+
+void doc_free(struct doc *doc)
+{
+    if (doc == NULL)
+        return;
+    free(doc->uri);
+    free(doc->path);
+    free(doc->text);
+    pos_index_release(&doc->lines);
+    if (doc->tree)
+        ts_tree_delete(doc->tree);
+    diag_list_release(&doc->diags);
+    free(doc);
+}
+
+void doc_set_text(struct doc *doc, const char *text, size_t len)
+{
+    doc->text = xgrow(doc->text, &doc->cap, len + 1, 1);
+    memcpy(doc->text, text, len);
+    doc->text[len] = '\0';
+    doc->len = len;
+    pos_index_build(&doc->lines, doc->text, doc->len);
+    doc->depth_unknown = true;
+    /* A full replacement shares nothing with the old tree: parse afresh. */
+    if (doc->tree) {
+        ts_tree_delete(doc->tree);
+        doc->tree = NULL;
+    }
+    doc->needs_parse = true;
+    doc->needs_analyze = true;
+}
+
+/* How much one byte of an edit can deepen the parse stack, at most: a new
+ * indentation level costs depth.c's INDENT_COST (16) and takes two bytes. */
+#define DEPTH_PER_BYTE 8u
+
+/* Whether text[0, len) holds a byte that changes how the bytes after it are
+ * read (a quote, a comment, a line continuation): then no bound on the
+ * depth follows from the edit's size, and the text must be scanned again. */
+static bool changes_reading(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '"' || text[i] == '\'' || text[i] == '#' || text[i] == '\\')
+            return true;
+    return false;
+}
+
+/* Keep the depth guard up to date for an edit, in O(edit): spend slack, or
+ * ask for a rescan (depth_estimate is O(text), about 3 ns a byte). */
+static void depth_after_edit(struct doc *doc, const char *removed, size_t n_removed,
+                             const char *inserted, size_t n_inserted)
+{
+    if (doc->depth_unknown)
+        return;
+    uint64_t cost = (uint64_t)DEPTH_PER_BYTE * (n_removed + n_inserted);
+    if (cost >= doc->depth_slack || changes_reading(removed, n_removed) ||
+        changes_reading(inserted, n_inserted))
+        doc->depth_unknown = true;
+    else
+        doc->depth_slack -= (uint32_t)cost;
+}
+
+static TSPoint point_at(const struct doc *doc, uint32_t off)
+{
+    uint32_t row, col;
+    pos_ts_point(&doc->lines, doc->text, doc->len, off, &row, &col);
+    return (TSPoint){row, col};
+}
+
+int doc_splice(struct doc *doc, uint32_t start, uint32_t end, const char *text, size_t len)
+{
+    if (start > end || end > doc->len)
+        return -MG_ERANGE;
+    if ((uint64_t)doc->len - (end - start) + len > UINT32_MAX)
+        return -MG_ETOOBIG;
+    TSInputEdit edit = {
+        .start_byte = start,
+        .old_end_byte = end,
+        .new_end_byte = start + (uint32_t)len,
+    };
+    if (doc->tree) {
+        edit.start_point = point_at(doc, start);
+        edit.old_end_point = point_at(doc, end);
+    }
+    depth_after_edit(doc, doc->text + start, end - start, text, len);
+    size_t new_len = doc->len - (end - start) + len;
+    doc->text = xgrow(doc->text, &doc->cap, new_len + 1, 1);
+    memmove(doc->text + start + len, doc->text + end, doc->len - end + 1); /* with the NUL */
+    memcpy(doc->text + start, text, len);
+    doc->len = new_len;
+    pos_index_splice(&doc->lines, doc->text, doc->len, start, end, edit.new_end_byte);
+    if (doc->tree) {
+        edit.new_end_point = point_at(doc, edit.new_end_byte);
+        ts_tree_edit(doc->tree, &edit);
+    }
+    doc->needs_parse = true;
+    doc->needs_analyze = true;
+    return 0;
+}
+
+int doc_reparse(struct doc *doc, TSParser *parser)
+{
+    if (!doc->needs_parse && (doc->tree || doc->too_deep))
+        return doc->too_deep ? -MG_EDEPTH : 0;
+    if (doc->depth_unknown) {
+        uint32_t depth = depth_estimate(doc->text, doc->len);
+        doc->depth_unknown = false;
+        doc->too_deep = depth > DEPTH_LIMIT;
+        doc->depth_slack = doc->too_deep ? 0 : DEPTH_LIMIT - depth;
+    }
+    if (doc->too_deep) {
+        /* Never hand tree-sitter 0.20.7 a text that could corrupt its tree. */
+        if (doc->tree)
+            ts_tree_delete(doc->tree);
+        doc->tree = NULL;
+        doc->needs_parse = false;
+        doc->needs_analyze = true;
+        doc->depth_unknown = true; /* any edit may make it parseable again */
+        return -MG_EDEPTH;
+    }
+    /* Some garbage sends tree-sitter's error recovery quadratic: bound the
+     * parse (5 s plus 2 us a byte), as margin check does. */
+    ts_parser_set_timeout_micros(parser, 5000000 + 2 * (uint64_t)doc->len);
+    TSTree *tree = ts_parser_parse_string(parser, doc->tree, doc->text, (uint32_t)doc->len);
+    ts_parser_set_timeout_micros(parser, 0);
+    if (tree == NULL) {
+        ts_parser_reset(parser);
+        LOGW("tree-sitter gave no tree for %s (parsing took too long)", doc->uri);
+        /* The old tree no longer matches the text: never analyse with it. */
+        if (doc->tree)
+            ts_tree_delete(doc->tree);
+        doc->tree = NULL;
+        doc->needs_parse = false;
+        doc->needs_analyze = true;
+        return -MG_EINVAL;
+    }
+    if (doc->tree)
+        ts_tree_delete(doc->tree);
+    doc->tree = tree;
+    doc->needs_parse = false;
+    doc->needs_analyze = true;
+    return 0;
+}
+
+void doc_pdoc(const struct doc *doc, struct pdoc *out)
+{
+    out->uri = doc->uri;
+    out->path = doc->path;
+    out->text = doc->text;
+    out->len = doc->len;
+    out->tree = doc->tree;
+    out->version = doc->version;
+}
+
+void docs_init(struct docs *ds)
+{
+    memset(ds, 0, sizeof(*ds));
+}
+
+void docs_release(struct docs *ds)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        doc_free(ds->items[i]);
+    free(ds->items);
+    docs_init(ds);
+}
+
+/* NEEDSWORK: linear search; editors keep tens of documents open, not thousands. */
+static ssize_t docs_index(const struct docs *ds, const char *uri)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        if (strcmp(ds->items[i]->uri, uri) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+struct doc *docs_find(const struct docs *ds, const char *uri)
+{
+    ssize_t i = docs_index(ds, uri);
+    return i < 0 ? NULL : ds->items[i];
+}
+
+void docs_put(struct docs *ds, struct doc *doc)
+{
+    ssize_t i = docs_index(ds, doc->uri);
+    if (i >= 0) {
+        doc_free(ds->items[i]);
+        ds->items[i] = doc;
+        return;
+    }
+    MG_GROW(ds->items, ds->cap, ds->n + 1);
+    ds->items[ds->n++] = doc;
+}
+
+bool docs_remove(struct docs *ds, const char *uri)
+{
+    ssize_t i = docs_index(ds, uri);
+    if (i < 0)
+        return false;
+    doc_free(ds->items[i]);
+    memmove(&ds->items[i], &ds->items[i + 1], (ds->n - (size_t)i - 1) * sizeof(*ds->items));
+    ds->n--;
+    return true;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *doc_uri_to_path(const char *uri)
+{
+    if (strncmp(uri, "file://", 7) != 0)
+        return NULL;
+    const char *p = uri + 7;
+    /* "file://localhost/x" and "file:///x" both name /x. */
+    if (strncmp(p, "localhost/", 10) == 0)
+        p += 9;
+    if (*p != '/')
+        return NULL;
+    struct mg_buf b = {0};
+    for (; *p; p++) {
+        if (*p == '%') {
+            int hi = hexval((unsigned char)p[1]);
+            int lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+            if (lo < 0 || (hi == 0 && lo == 0)) {
+                mg_buf_release(&b);
+                return NULL;
+            }
+            char c = (char)(hi * 16 + lo);
+            mg_buf_add(&b, &c, 1);
+            p += 2;
+        } else if (*p == '?' || *p == '#') {
+            break;
+        } else {
+            mg_buf_add(&b, p, 1);
+        }
+    }
+    return mg_buf_detach(&b, NULL);
+}
+
+char *doc_path_to_uri(const char *path)
+{
+    struct mg_buf b = {0};
+    mg_buf_adds(&b, "file://");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p))
+            mg_buf_add(&b, p, 1);
+        else
+            mg_buf_addf(&b, "%%%02X", *p);
+    }
+    return mg_buf_detach(&b, NULL);
+}

@@ -1,0 +1,481 @@
+/* Server state, initialize, document synchronisation and settings. */
+#include "internal.h"
+#include "log.h"
+#include "mg.h"
+#include "rpc.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- settings ------------------------------------------------------------ */
+
+static void opts_list_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static void settings_release(struct srv_settings *s)
+{
+    opts_list_free(s->opts.select, s->opts.n_select);
+    opts_list_free(s->opts.ignore, s->opts.n_ignore);
+    memset(s, 0, sizeof(*s));
+}
+
+/* A list of rule codes: ["D1", "F401"] or "D1,F401". Returns 0, or -1 with
+ * err set when `v` has another shape. */
+static int parse_codes(json_t *v, const char *key, char ***out, size_t *n_out, struct srv_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    size_t cap = 0;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        while (*s) {
+            size_t n = strcspn(s, ", \t");
+            if (n) {
+                MG_GROW(*out, cap, *n_out + 1);
+                (*out)[(*n_out)++] = xstrndup(s, n);
+            }
+            s += n + (s[n] != '\0');
+        }
+        return 0;
+    }
+    if (!json_is_array(v))
+        goto bad;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        if (!json_is_string(e)) {
+            opts_list_free(*out, *n_out);
+            *out = NULL;
+            *n_out = 0;
+            goto bad;
+        }
+        MG_GROW(*out, cap, *n_out + 1);
+        (*out)[(*n_out)++] = xstrdup(json_string_value(e));
+    }
+    return 0;
+bad:
+    srv_err_set(err, RPC_INVALID_PARAMS, "setting '%s' must be a list of rule codes", key);
+    return -1;
+}
+
+/* Apply margin's settings from initializationOptions or
+ * workspace/didChangeConfiguration: either {select, ignore} itself or
+ * nested under "margin". The old settings stay when the new are invalid. */
+static int apply_settings(struct server *srv, json_t *v, struct srv_err *err)
+{
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_object(v)) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "settings must be an object");
+        return -1;
+    }
+    json_t *nested = json_object_get(v, "margin");
+    if (json_is_object(nested))
+        v = nested;
+    struct srv_settings s = {0};
+    if (parse_codes(json_object_get(v, "select"), "select", &s.opts.select, &s.opts.n_select,
+                    err) != 0 ||
+        parse_codes(json_object_get(v, "ignore"), "ignore", &s.opts.ignore, &s.opts.n_ignore,
+                    err) != 0) {
+        settings_release(&s);
+        return -1;
+    }
+    settings_release(&srv->settings);
+    srv->settings = s;
+    for (size_t i = 0; i < srv->docs.n; i++)
+        srv->docs.items[i]->needs_analyze = true;
+    srv->dirty = true;
+    return 0;
+}
+
+/* --- lifecycle ------------------------------------------------------------ */
+
+int srv_init(struct server *srv, void (*send)(struct server *, json_t *), void *ud)
+{
+    assert(srv__methods_sorted());
+    memset(srv, 0, sizeof(*srv));
+    srv->state = SRV_UNINIT;
+    srv->enc = POS_UTF16;
+    srv->send = send;
+    srv->send_ud = ud;
+    docs_init(&srv->docs);
+    srv->parser = ts_parser_new();
+    if (!ts_parser_set_language(srv->parser, tree_sitter_python())) {
+        LOGE("the tree-sitter-python grammar's ABI %u is refused by this tree-sitter",
+             ts_language_version(tree_sitter_python()));
+        ts_parser_delete(srv->parser);
+        srv->parser = NULL;
+        return -MG_EINVAL;
+    }
+    return 0;
+}
+
+void srv_release(struct server *srv)
+{
+    docs_release(&srv->docs);
+    if (srv->parser)
+        ts_parser_delete(srv->parser);
+    settings_release(&srv->settings);
+    for (size_t i = 0; i < srv->n_pending; i++) {
+        json_decref(srv->pending[i].id);
+        json_decref(srv->pending[i].params);
+        free(srv->pending[i].method);
+    }
+    free(srv->pending);
+    memset(srv, 0, sizeof(*srv));
+}
+
+void srv__notify(struct server *srv, const char *method, json_t *params)
+{
+    srv->send(srv, rpc_notification(method, params));
+}
+
+static json_t *path_get(json_t *v, const char *dotted)
+{
+    char key[64];
+    while (v != NULL && *dotted) {
+        size_t n = strcspn(dotted, ".");
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, dotted, n);
+        key[n] = '\0';
+        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+        dotted += n + (dotted[n] == '.');
+    }
+    return v;
+}
+
+static enum pos_enc negotiate_encoding(json_t *caps)
+{
+    json_t *offered = path_get(caps, "general.positionEncodings");
+    bool utf8 = false, utf16 = false, utf32 = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(offered, i, e)
+    {
+        int enc = json_is_string(e) ? pos_enc_parse(json_string_value(e)) : -1;
+        utf8 |= enc == POS_UTF8;
+        utf16 |= enc == POS_UTF16;
+        utf32 |= enc == POS_UTF32;
+    }
+    if (utf8)
+        return POS_UTF8;
+    if (utf32 && !utf16)
+        return POS_UTF32;
+    return POS_UTF16; /* the default of every client that says nothing */
+}
+
+json_t *srv__initialize(struct server *srv, json_t *params, struct srv_err *err)
+{
+    if (!json_is_object(params)) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "initialize needs an object of params");
+        return NULL;
+    }
+    json_t *caps = json_object_get(params, "capabilities");
+    if (caps != NULL && !json_is_object(caps)) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "'capabilities' must be an object");
+        return NULL;
+    }
+    if (apply_settings(srv, json_object_get(params, "initializationOptions"), err) != 0)
+        return NULL;
+    srv->enc = negotiate_encoding(caps);
+    srv->client_pull_diagnostics = path_get(caps, "textDocument.diagnostic") != NULL;
+    srv->client_related_info =
+        json_is_true(path_get(caps, "textDocument.publishDiagnostics.relatedInformation"));
+    srv->client_hierarchical_syms = json_is_true(
+        path_get(caps, "textDocument.documentSymbol.hierarchicalDocumentSymbolSupport"));
+    srv->client_refresh_diagnostics =
+        json_is_true(path_get(caps, "workspace.diagnostics.refreshSupport"));
+    srv->state = SRV_RUNNING;
+    LOGI("initialized: position encoding %s, %s diagnostics", pos_enc_name(srv->enc),
+         srv->client_pull_diagnostics ? "pull" : "push");
+
+    return json_pack("{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:s, s:b, s:b}, s:{s:[s,s], s:b}, s:b},"
+                     " s:{s:s, s:s}}",
+                     "capabilities", "positionEncoding", pos_enc_name(srv->enc), "textDocumentSync",
+                     "openClose", 1, "change", 2 /* incremental */, "save", "includeText", 0,
+                     "diagnosticProvider", "identifier", "margin", "interFileDependencies", 0,
+                     "workspaceDiagnostics", 0, "codeActionProvider", "codeActionKinds", "quickfix",
+                     "source.fixAll.margin", "resolveProvider", 0, "documentSymbolProvider", 1,
+                     "serverInfo", "name", "margin", "version", MG_VERSION);
+}
+
+json_t *srv__initialized(struct server *srv, json_t *params, struct srv_err *err)
+{
+    /* Nothing to register yet: margin asks the client for no dynamic capabilities. */
+    LOGD("client is initialized");
+    return NULL;
+}
+
+/* --- documents ------------------------------------------------------------ */
+
+struct doc *srv__param_doc(struct server *srv, json_t *params, struct srv_err *err)
+{
+    const char *uri = json_string_value(path_get(params, "textDocument.uri"));
+    if (uri == NULL) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "missing 'textDocument.uri'");
+        return NULL;
+    }
+    struct doc *doc = docs_find(&srv->docs, uri);
+    if (doc == NULL)
+        srv_err_set(err, RPC_INVALID_PARAMS, "document is not open: '%s'", uri);
+    return doc;
+}
+
+json_t *srv__did_open(struct server *srv, json_t *params, struct srv_err *err)
+{
+    const char *uri, *text;
+    size_t text_len;
+    json_int_t version = 0;
+    json_error_t jerr;
+    if (json_unpack_ex(params, &jerr, 0, "{s:{s:s, s?I, s:s%}}", "textDocument", "uri", &uri,
+                       "version", &version, "text", &text, &text_len) != 0) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "bad didOpen params: %s", jerr.text);
+        return NULL;
+    }
+    if (docs_find(&srv->docs, uri) != NULL)
+        LOGW("'%s' opened twice: taking the new text", uri);
+    docs_put(&srv->docs, doc_new(uri, version, text, text_len));
+    srv->dirty = true;
+    return NULL;
+}
+
+/* Apply one TextDocumentContentChangeEvent. Returns 0 or -1 with err set. */
+static int apply_change(struct server *srv, struct doc *doc, json_t *change, struct srv_err *err)
+{
+    json_t *text = json_object_get(change, "text");
+    if (!json_is_string(text)) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "change of '%s' has no 'text'", doc->uri);
+        return -1;
+    }
+    json_t *range = json_object_get(change, "range");
+    if (range == NULL) {
+        doc_set_text(doc, json_string_value(text), json_string_length(text));
+        return 0;
+    }
+    uint32_t start, end;
+    if (srv_range_bytes(srv, doc, range, &start, &end) != 0) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "change of '%s' has a malformed range", doc->uri);
+        return -1;
+    }
+    int rc = doc_splice(doc, start, end, json_string_value(text), json_string_length(text));
+    if (rc != 0) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "cannot apply a change to '%s': %s", doc->uri,
+                    mg_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+json_t *srv__did_change(struct server *srv, json_t *params, struct srv_err *err)
+{
+    const char *uri = json_string_value(path_get(params, "textDocument.uri"));
+    json_t *changes = json_object_get(params, "contentChanges");
+    if (uri == NULL || !json_is_array(changes)) {
+        srv_err_set(err, RPC_INVALID_PARAMS,
+                    "didChange needs 'textDocument.uri' and a 'contentChanges' array");
+        return NULL;
+    }
+    struct doc *doc = docs_find(&srv->docs, uri);
+    if (doc == NULL) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "didChange for a document that is not open: '%s'",
+                    uri);
+        return NULL;
+    }
+    json_t *version = path_get(params, "textDocument.version");
+    size_t i;
+    json_t *change;
+    json_array_foreach(changes, i, change)
+    {
+        /* Changes apply in order; one that cannot be applied stops the rest,
+         * since their positions refer to the text it would have made. */
+        if (!json_is_object(change) || apply_change(srv, doc, change, err) != 0) {
+            if (err->code == 0)
+                srv_err_set(err, RPC_INVALID_PARAMS, "change %zu of '%s' is not an object", i, uri);
+            break;
+        }
+    }
+    if (json_is_integer(version))
+        doc->version = json_integer_value(version);
+    srv->dirty = true;
+    return NULL;
+}
+
+json_t *srv__did_save(struct server *srv, json_t *params, struct srv_err *err)
+{
+    /* Nothing to do yet: analysis follows the buffer, not the disk. */
+    (void)srv__param_doc(srv, params, err);
+    return NULL;
+}
+
+json_t *srv__did_close(struct server *srv, json_t *params, struct srv_err *err)
+{
+    const char *uri = json_string_value(path_get(params, "textDocument.uri"));
+    if (uri == NULL) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "didClose needs 'textDocument.uri'");
+        return NULL;
+    }
+    if (!docs_remove(&srv->docs, uri)) {
+        srv_err_set(err, RPC_INVALID_PARAMS, "didClose for a document that is not open: '%s'", uri);
+        return NULL;
+    }
+    if (!srv->client_pull_diagnostics)
+        srv__notify(srv, "textDocument/publishDiagnostics",
+                    json_pack("{s:s, s:[]}", "uri", uri, "diagnostics"));
+    return NULL;
+}
+
+json_t *srv__did_change_configuration(struct server *srv, json_t *params, struct srv_err *err)
+{
+    if (apply_settings(srv, json_object_get(params, "settings"), err) != 0)
+        return NULL;
+    if (srv->client_pull_diagnostics && srv->client_refresh_diagnostics) {
+        json_t *id = json_integer(++srv->next_request_id);
+        srv->send(srv, rpc_request(id, "workspace/diagnostic/refresh", NULL));
+        json_decref(id);
+    }
+    return NULL;
+}
+
+void srv__refresh(struct server *srv, struct doc *doc)
+{
+    if (doc->needs_parse)
+        doc_reparse(doc, srv->parser);
+    if (!doc->needs_analyze)
+        return;
+    doc->needs_analyze = false;
+    struct pdoc pd;
+    doc_pdoc(doc, &pd);
+    struct diag_list list;
+    diag_list_init(&list);
+    if (doc->too_deep) {
+        /* Not parsed at all (see depth.h); CPython refuses such code too. */
+        if (an_rule_enabled(&srv->settings.opts, "E999"))
+            diag_list_addf(&list, "E999", AN_ERROR, 0, 0, 0,
+                           "nested too deeply to parse (CPython allows 200 nested brackets)");
+    } else if (doc->tree == NULL) {
+        if (an_rule_enabled(&srv->settings.opts, "E999"))
+            diag_list_addf(&list, "E999", AN_ERROR, 0, 0, 0,
+                           "parsing took too long; this version was not analysed");
+    } else {
+        an_run_all(&pd, &srv->settings.opts, &list);
+    }
+    diag_list_release(&doc->diags);
+    doc->diags = list;
+    doc->diags_version = doc->version;
+    doc->result_id++;
+    if (!srv->client_pull_diagnostics) {
+        json_t *params =
+            json_pack("{s:s, s:I, s:o}", "uri", doc->uri, "version", (json_int_t)doc->version,
+                      "diagnostics", srv_diagnostics_json(srv, doc));
+        srv__notify(srv, "textDocument/publishDiagnostics", params);
+    }
+}
+
+/* --- requests answered after analysis ------------------------------------ */
+
+json_t *srv__document_symbol(struct server *srv, json_t *params, struct srv_err *err)
+{
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc == NULL)
+        return NULL;
+    return srv_document_symbols(srv, doc);
+}
+
+json_t *srv__diagnostic(struct server *srv, json_t *params, struct srv_err *err)
+{
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc == NULL)
+        return NULL;
+    char id[32];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)doc->result_id);
+    const char *prev = json_string_value(json_object_get(params, "previousResultId"));
+    if (prev != NULL && strcmp(prev, id) == 0)
+        return json_pack("{s:s, s:s}", "kind", "unchanged", "resultId", id);
+    return json_pack("{s:s, s:s, s:o}", "kind", "full", "resultId", id, "items",
+                     srv_diagnostics_json(srv, doc));
+}
+
+json_t *srv__code_action(struct server *srv, json_t *params, struct srv_err *err)
+{
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc == NULL)
+        return NULL;
+    return srv_code_actions(srv, doc, params, err);
+}
+
+/* margin/dumpDocument: the server's copy of a document, its incrementally
+ * maintained tree and a fresh parse of the same text, for differential tests
+ * and for clients that want to check they agree with the server. */
+json_t *srv__dump_document(struct server *srv, json_t *params, struct srv_err *err)
+{
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc == NULL || doc->tree == NULL) {
+        if (doc != NULL)
+            srv_err_set(err, RPC_REQUEST_FAILED, "'%s' has no syntax tree", doc->uri);
+        return NULL;
+    }
+    TSTree *fresh = ts_parser_parse_string(srv->parser, NULL, doc->text, (uint32_t)doc->len);
+    char *inc = ts_node_string(ts_tree_root_node(doc->tree));
+    char *fr = fresh ? ts_node_string(ts_tree_root_node(fresh)) : xstrdup("");
+    json_t *result =
+        json_pack("{s:s, s:I, s:s%, s:s, s:s}", "uri", doc->uri, "version",
+                  (json_int_t)doc->version, "text", doc->text, doc->len, "tree", inc, "fresh", fr);
+    free(inc);
+    free(fr);
+    if (fresh)
+        ts_tree_delete(fresh);
+    if (result == NULL)
+        srv_err_set(err, RPC_INTERNAL_ERROR, "cannot encode '%s'", doc->uri);
+    return result;
+}
+
+/* --- positions ------------------------------------------------------------ */
+
+json_t *srv_range(const struct server *srv, const struct doc *doc, uint32_t start, uint32_t end)
+{
+    uint32_t l0, c0, l1, c1;
+    pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &l0, &c0);
+    pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &l1, &c1);
+    return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}}", "start", "line", (json_int_t)l0, "character",
+                     (json_int_t)c0, "end", "line", (json_int_t)l1, "character", (json_int_t)c1);
+}
+
+static int position_bytes(const struct server *srv, const struct doc *doc, const json_t *pos,
+                          uint32_t *off)
+{
+    json_t *line = json_object_get(pos, "line");
+    json_t *character = json_object_get(pos, "character");
+    if (!json_is_integer(line) || !json_is_integer(character))
+        return -MG_EINVAL;
+    json_int_t l = json_integer_value(line), c = json_integer_value(character);
+    if (l < 0 || c < 0)
+        return -MG_EINVAL;
+    /* Positions past the end clamp (the spec's rule); beyond uint32 they
+     * are past the end of any text we hold. */
+    uint32_t lu = l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
+    uint32_t cu = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+    *off = pos_to_offset(&doc->lines, doc->text, doc->len, lu, cu, srv->enc, NULL);
+    return 0;
+}
+
+int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_t *range,
+                    uint32_t *start, uint32_t *end)
+{
+    if (!json_is_object(range) ||
+        position_bytes(srv, doc, json_object_get(range, "start"), start) != 0 ||
+        position_bytes(srv, doc, json_object_get(range, "end"), end) != 0)
+        return -MG_EINVAL;
+    if (*start > *end)
+        return -MG_EINVAL;
+    return 0;
+}
