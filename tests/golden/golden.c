@@ -318,8 +318,7 @@ static size_t count_same(const struct diag_list *l, const struct an_diag *d)
 {
     size_t n = 0;
     for (size_t i = 0; i < l->n; i++)
-        n += strcmp(l->items[i].code, d->code) == 0 &&
-             strcmp(l->items[i].message, d->message) == 0;
+        n += strcmp(l->items[i].code, d->code) == 0 && strcmp(l->items[i].message, d->message) == 0;
     return n;
 }
 
