@@ -15,8 +15,13 @@ const TSLanguage *tree_sitter_python(void);
 /* LSP's DiagnosticSeverity values. */
 enum an_severity { AN_ERROR = 1, AN_WARNING = 2, AN_INFO = 3, AN_HINT = 4 };
 
+/* "error", "warning", "information", "hint" (LSP's names). */
+const char *an_severity_name(enum an_severity s);
+
 /* LSP's DiagnosticTag values, as bits. */
 enum an_tag { AN_TAG_UNNECESSARY = 1u << 0, AN_TAG_DEPRECATED = 1u << 1 };
+
+struct idx_index;
 
 /* One document as analyzers see it, borrowed for one run. */
 struct pdoc {
@@ -26,6 +31,9 @@ struct pdoc {
     size_t len;
     const TSTree *tree;
     int64_t version;
+    /* The workspace index (index.h), read-only; NULL when there is none
+     * (analyzers then look at this document alone). */
+    const struct idx_index *index;
 };
 
 struct an_edit {
@@ -42,8 +50,12 @@ struct an_fix {
 
 /* Where else to look (LSP relatedInformation). */
 struct an_related {
-    uint32_t start, end; /* bytes of this document */
+    uint32_t start, end; /* bytes of this document (when path is NULL) */
     char *message;
+    /* Another file: its path, and the 0-based line and UTF-16 character of
+     * the place there (an empty range). NULL: this document. */
+    char *path;
+    uint32_t line, character;
 };
 
 struct an_diag {
@@ -61,6 +73,8 @@ struct an_diag {
      * of a multi-line import). */
     bool has_noqa_also;
     uint32_t noqa_also;
+    /* Fixes were left out under an_opts.lazy_fixes; a run without it has them. */
+    bool fixes_deferred;
 };
 
 /* What the user configured, read-only for analyzers. */
@@ -69,6 +83,41 @@ struct an_opts {
     size_t n_select;
     char **ignore;
     size_t n_ignore;
+    /* The caller (the language server, on every keystroke) asks again, with
+     * this false, when a fix is wanted: analyzers whose fixes are expensive
+     * to build may leave them out and set an_diag.fixes_deferred instead. */
+    bool lazy_fixes;
+    /* docstrings: the style docstring stubs are written in. AUTO (zero):
+     * the style most of the file's docstrings use, else Google. */
+    enum an_doc_style {
+        AN_DOC_STYLE_AUTO = 0,
+        AN_DOC_STYLE_GOOGLE,
+        AN_DOC_STYLE_NUMPY,
+        AN_DOC_STYLE_SPHINX,
+    } docstring_style;
+    /* exceptions (analyzers/exceptions.c); zero: Ruff's defaults. */
+    char **exc_logger_objects; /* more loggers: name patterns matched against the last part of
+                                  `x.y.audit` ("audit", "*_audit", "audit*"), or dotted paths
+                                  matched against what the object was imported as
+                                  ("pkg.log.LOG"; Ruff's logger-objects) */
+    size_t n_exc_logger_objects;
+    char **exc_logger_callables; /* dotted callables that log the exception being handled
+                                    ("sentry_sdk.capture_exception"; Ruff's logger-callables) */
+    size_t n_exc_logger_callables;
+    bool exc_check_typed_exception; /* S110/S112 also for handlers of specific types (Ruff's
+                                       flake8-bandit.check-typed-exception) */
+    /* imports (analyzers/imports.c, F401) */
+    char **allowed_unused_imports; /* modules whose imports are never reported, submodules
+                                      included ("hvplot" covers "hvplot.pandas" and `from
+                                      hvplot import x`); Ruff's allowed-unused-imports */
+    size_t n_allowed_unused_imports;
+    /* annotations (analyzers/annotations.c, ANN); zero: Ruff's defaults. */
+    unsigned ann_target_minor;        /* the fixes' spelling targets Python 3.<n> (10: `X | None`,
+                                         11: `Never`); 0: 3.9, the oldest supported */
+    bool ann_suppress_none_returning; /* no ANN2xx when every return gives None */
+    bool ann_mypy_init_return;        /* `__init__` may omit `-> None` when an argument is typed */
+    bool ann_ignore_fully_untyped;    /* nothing for functions with no annotation at all */
+    bool ann_suppress_dummy_args;     /* no ANN00x for `_`, `_unused` (dummy names) */
 };
 
 /* Findings of one run. Owns every string and array it holds. */

@@ -7,6 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *an_severity_name(enum an_severity s)
+{
+    switch (s) {
+    case AN_ERROR:
+        return "error";
+    case AN_WARNING:
+        return "warning";
+    case AN_INFO:
+        return "information";
+    case AN_HINT:
+        return "hint";
+    }
+    return "warning";
+}
+
 void diag_list_init(struct diag_list *l)
 {
     memset(l, 0, sizeof(*l));
@@ -25,8 +40,10 @@ static void diag_release(struct an_diag *d)
     for (size_t i = 0; i < d->n_fixes; i++)
         fix_release(&d->fixes[i]);
     free(d->fixes);
-    for (size_t i = 0; i < d->n_related; i++)
+    for (size_t i = 0; i < d->n_related; i++) {
         free(d->related[i].message);
+        free(d->related[i].path);
+    }
     free(d->related);
     free(d->message);
 }
@@ -68,6 +85,7 @@ int diag_list_add(struct diag_list *out, const struct an_diag *d)
     for (size_t i = 0; i < d->n_related; i++) {
         c->related[i] = d->related[i];
         c->related[i].message = dup_or_empty(d->related[i].message);
+        c->related[i].path = d->related[i].path ? xstrdup(d->related[i].path) : NULL;
     }
     return 0;
 }

@@ -6,13 +6,24 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 extern const struct analyzer an_syntax;
+extern const struct analyzer an_docstrings;
+extern const struct analyzer an_exceptions;
+extern const struct analyzer an_imports;
+extern const struct analyzer an_annotations;
+extern const struct analyzer an_escapes;
 
 static const struct analyzer *const analyzers[] = {
-    &an_syntax, /* E999: syntax errors */
+    &an_syntax,      /* E999: syntax errors */
+    &an_docstrings,  /* D1xx, D419, DOC10x: missing, empty or stale docstrings */
+    &an_exceptions,  /* E722, BLE001, S110, S112, B904, MG301: exception handlers */
+    &an_imports,     /* F401: unused imports */
+    &an_annotations, /* ANN001-ANN206: missing type hints */
+    &an_escapes,     /* MG310, MG311: what escapes vs. the Raises section */
 };
 
 /* Every analyzer's rules in one table, made once. */
@@ -130,36 +141,129 @@ bool an_noqa_matches(const char *c, size_t n, const char *code)
     return false;
 }
 
+/* The last line looked at for a "# noqa", and where its comment is: many
+ * findings share a line (20,000 names of one import), and finding the line
+ * again for each would be quadratic. */
+struct noqa_cache {
+    bool valid;
+    uint32_t ls, le; /* the line: [ls, le) */
+    bool has_comment;
+    uint32_t comment, comment_end; /* the comment: [comment, comment_end) */
+};
+
 /* Whether the line holding byte `off` has a comment suppressing `code`. */
-static bool noqa_on_line(const struct pdoc *doc, uint32_t off, const char *code)
+static bool noqa_on_line(const struct pdoc *doc, struct noqa_cache *c, uint32_t off,
+                         const char *code)
 {
     if (doc->tree == NULL)
         return false;
     if (off > doc->len)
         off = (uint32_t)doc->len;
-    uint32_t ls = off, le = off;
-    while (ls > 0 && doc->text[ls - 1] != '\n' && doc->text[ls - 1] != '\r')
-        ls--;
-    while (le < doc->len && doc->text[le] != '\n' && doc->text[le] != '\r')
-        le++;
-    const char *hash = memchr(doc->text + ls, '#', le - ls);
-    TSNode root = ts_tree_root_node(doc->tree);
-    while (hash != NULL) {
-        uint32_t at = (uint32_t)(hash - doc->text);
-        TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
-        if (strcmp(ts_node_type(n), "comment") == 0) {
-            uint32_t end = ts_node_end_byte(n);
-            return an_noqa_matches(doc->text + at, (end < le ? end : le) - at, code);
+    if (!c->valid || off < c->ls || off > c->le) {
+        uint32_t ls = off, le = off;
+        while (ls > 0 && doc->text[ls - 1] != '\n' && doc->text[ls - 1] != '\r')
+            ls--;
+        while (le < doc->len && doc->text[le] != '\n' && doc->text[le] != '\r')
+            le++;
+        *c = (struct noqa_cache){.valid = true, .ls = ls, .le = le};
+        const char *hash = memchr(doc->text + ls, '#', le - ls);
+        TSNode root = ts_tree_root_node(doc->tree);
+        while (hash != NULL) {
+            uint32_t at = (uint32_t)(hash - doc->text);
+            TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
+            if (strcmp(ts_node_type(n), "comment") == 0) {
+                uint32_t end = ts_node_end_byte(n);
+                c->has_comment = true;
+                c->comment = at;
+                c->comment_end = end < le ? end : le;
+                break;
+            }
+            hash = memchr(hash + 1, '#', le - at - 1);
         }
-        hash = memchr(hash + 1, '#', le - at - 1);
     }
+    return c->has_comment &&
+           an_noqa_matches(doc->text + c->comment, c->comment_end - c->comment, code);
+}
+
+/* File-level suppressions: "# margin: noqa" or "# ruff: noqa", optionally
+ * with ": CODES", in a comment on a line of its own; and flake8's bare
+ * "# flake8: noqa", which Ruff honours too (with codes flake8 ignores it). Kept as the text after
+ * the tool's name, with a '#' in front, so an_noqa_matches() reads it. */
+#define FILE_NOQA_MAX 8
+struct file_noqa {
+    char *directive[FILE_NOQA_MAX];
+    size_t n;
+};
+
+/* "  noqa  " and nothing else (flake8's file-level form takes no codes). */
+static bool bare_noqa(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (n - i < 4 || strncasecmp(s + i, "noqa", 4) != 0)
+        return false;
+    for (i += 4; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+static void file_noqa_find(const struct pdoc *doc, struct file_noqa *fq)
+{
+    static const char *const tools[] = {"margin:", "ruff:", "flake8:"};
+    fq->n = 0;
+    if (doc->tree == NULL)
+        return;
+    TSNode root = ts_tree_root_node(doc->tree);
+    const char *t = doc->text, *end = doc->text + doc->len;
+    while (t < end && fq->n < FILE_NOQA_MAX) {
+        const char *eol = memchr(t, '\n', (size_t)(end - t));
+        if (eol == NULL)
+            eol = end;
+        const char *p = t;
+        while (p < eol && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p < eol && *p == '#') {
+            const char *q = p + 1;
+            while (q < eol && (*q == ' ' || *q == '\t'))
+                q++;
+            for (size_t k = 0; k < MG_ARRAY_LEN(tools); k++) {
+                size_t n = strlen(tools[k]);
+                if ((size_t)(eol - q) < n || strncasecmp(q, tools[k], n) != 0)
+                    continue;
+                uint32_t at = (uint32_t)(p - doc->text);
+                TSNode c = ts_node_descendant_for_byte_range(root, at, at + 1);
+                if (strcmp(ts_node_type(c), "comment") != 0)
+                    break;
+                const char *rest = q + n;
+                size_t len = (size_t)(eol - rest);
+                if (strcmp(tools[k], "flake8:") == 0 && !bare_noqa(rest, len))
+                    break;
+                char *dir = xmalloc(len + 2);
+                dir[0] = '#';
+                memcpy(dir + 1, rest, len);
+                dir[len + 1] = '\0';
+                fq->directive[fq->n++] = dir;
+                break;
+            }
+        }
+        t = eol + 1;
+    }
+}
+
+static bool file_noqa_matches(const struct file_noqa *fq, const char *code)
+{
+    for (size_t i = 0; i < fq->n; i++)
+        if (an_noqa_matches(fq->directive[i], strlen(fq->directive[i]), code))
+            return true;
     return false;
 }
 
-static bool suppressed(const struct pdoc *doc, const struct an_diag *d)
+static bool suppressed(const struct pdoc *doc, struct noqa_cache *c, const struct an_diag *d)
 {
-    return noqa_on_line(doc, d->start, d->code) ||
-           (d->has_noqa_also && noqa_on_line(doc, d->noqa_also, d->code));
+    return noqa_on_line(doc, c, d->start, d->code) ||
+           (d->has_noqa_also && noqa_on_line(doc, c, d->noqa_also, d->code));
 }
 
 /* --- running -------------------------------------------------------------- */
@@ -189,6 +293,9 @@ void an_fini_all(void)
 
 int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out)
 {
+    struct file_noqa fq;
+    file_noqa_find(doc, &fq);
+    struct noqa_cache cache = {0};
     for (size_t i = 0; i < MG_ARRAY_LEN(analyzers); i++) {
         struct diag_list mine;
         diag_list_init(&mine);
@@ -200,7 +307,8 @@ int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
             /* Move the kept findings; the list owns their memory. */
             for (size_t j = 0; j < mine.n; j++) {
                 struct an_diag *d = &mine.items[j];
-                if (!an_rule_enabled(opts, d->code) || suppressed(doc, d))
+                if (!an_rule_enabled(opts, d->code) || suppressed(doc, &cache, d) ||
+                    file_noqa_matches(&fq, d->code))
                     continue;
                 MG_GROW(out->items, out->cap, out->n + 1);
                 out->items[out->n++] = *d;
@@ -209,6 +317,8 @@ int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
         }
         diag_list_release(&mine);
     }
+    for (size_t i = 0; i < fq.n; i++)
+        free(fq.directive[i]);
     diag_list_sort(out);
     return 0;
 }

@@ -92,21 +92,6 @@ static void line_col(const char *text, size_t len, size_t off, unsigned *line, u
     *col = c;
 }
 
-static const char *severity_name(enum an_severity s)
-{
-    switch (s) {
-    case AN_ERROR:
-        return "error";
-    case AN_WARNING:
-        return "warning";
-    case AN_INFO:
-        return "information";
-    case AN_HINT:
-        return "hint";
-    }
-    return "unknown";
-}
-
 /* Split `s` into lines (in place); returns the count. */
 static size_t split_lines(char *s, char ***out)
 {
@@ -368,7 +353,7 @@ static char *render(TSParser *parser, const char *py, const char *text, size_t l
         line_col(text, len, d->start, &l1, &c1);
         line_col(text, len, d->end, &l2, &c2);
         mg_buf_addf(&b, "%u:%u-%u:%u %s %s %s\n", l1, c1, l2, c2, d->code,
-                    severity_name(d->severity), d->message);
+                    an_severity_name(d->severity), d->message);
         for (size_t f = 0; f < d->n_fixes; f++) {
             const struct an_fix *fix = &d->fixes[f];
             mg_buf_addf(&b, "  fix (%s): %s\n", fix->safe ? "safe" : "unsafe", fix->title);

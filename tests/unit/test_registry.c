@@ -381,7 +381,8 @@ static size_t run_on(const char *text, const struct an_opts *opts, struct diag_l
     return out->n;
 }
 
-static const char broken[] = "x = (1 2)\ny = = 1\n"; /* two findings */
+/* Two E999 findings; the module docstring keeps D100 quiet. */
+static const char broken[] = "\"\"\"Broken.\"\"\"\nx = (1 2)\ny = = 1\n";
 
 Test(registry, run_all_filters, .init = init_all, .fini = fini_all)
 {
@@ -403,7 +404,7 @@ Test(registry, run_all_filters, .init = init_all, .fini = fini_all)
     cr_expect_eq(run_on(broken, &chosen, &l), 2);
     diag_list_release(&l);
 
-    cr_expect_eq(run_on("x = 1\n", NULL, &l), 0);
+    cr_expect_eq(run_on("\"\"\"Clean.\"\"\"\nx = 1\n", NULL, &l), 0);
     diag_list_release(&l);
 }
 
@@ -473,7 +474,9 @@ Test(registry, noqa_suppresses_findings_in_comments_only)
     struct pdoc doc = {.text = text, .len = strlen(text), .tree = tree};
     struct diag_list l;
     diag_list_init(&l);
-    an_run_all(&doc, NULL, &l);
+    char *e999[] = {"E999"};
+    struct an_opts only_e999 = {.select = e999, .n_select = 1};
+    an_run_all(&doc, &only_e999, &l);
     /* The first line's error is suppressed; the '# noqa' in a string is not a comment. */
     cr_assert_gt(l.n, 0);
     for (size_t i = 0; i < l.n; i++)
@@ -481,5 +484,48 @@ Test(registry, noqa_suppresses_findings_in_comments_only)
     diag_list_release(&l);
     ts_tree_delete(tree);
     ts_parser_delete(p);
+    an_fini_all();
+}
+
+static size_t count_findings(const char *text)
+{
+    TSParser *p = ts_parser_new();
+    ts_parser_set_language(p, tree_sitter_python());
+    TSTree *tree = ts_parser_parse_string(p, NULL, text, (uint32_t)strlen(text));
+    struct pdoc doc = {.text = text, .len = strlen(text), .tree = tree};
+    char *sel[] = {"E999"};
+    struct an_opts opts = {.select = sel, .n_select = 1};
+    struct diag_list l;
+    diag_list_init(&l);
+    an_run_all(&doc, &opts, &l);
+    size_t n = l.n;
+    diag_list_release(&l);
+    ts_tree_delete(tree);
+    ts_parser_delete(p);
+    return n;
+}
+
+/* Ruff honours flake8's bare file-level "# flake8: noqa"; flake8 itself
+ * ignores the form with codes, and so do we. */
+Test(registry, flake8_file_noqa)
+{
+    cr_assert_eq(an_init_all(tree_sitter_python()), 0);
+    cr_expect_eq(count_findings("# flake8: noqa\ndef f(:\n    pass\n"), 0);
+    cr_expect_eq(count_findings("# FLAKE8: NOQA \ndef f(:\n    pass\n"), 0);
+    cr_expect_gt(count_findings("# flake8: noqa: E999\ndef f(:\n    pass\n"), 0);
+    cr_expect_gt(count_findings("x = '# flake8: noqa'\ndef f(:\n    pass\n"), 0);
+    an_fini_all();
+}
+
+/* Many findings on one line share one look for its "# noqa" comment. */
+Test(registry, many_findings_on_one_line)
+{
+    cr_assert_eq(an_init_all(tree_sitter_python()), 0);
+    struct mg_buf b = {0};
+    for (int i = 0; i < 2000; i++)
+        mg_buf_adds(&b, "(:");
+    mg_buf_adds(&b, "  # noqa: E999\n");
+    cr_expect_eq(count_findings(b.data), 0);
+    mg_buf_release(&b);
     an_fini_all();
 }

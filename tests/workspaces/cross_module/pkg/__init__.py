@@ -1,0 +1,2 @@
+"""The package."""
+from .errors import Error, TrunkNotFound
