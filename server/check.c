@@ -1,33 +1,45 @@
 /* `margin check`: walk the named paths (walk.c), then analyse the files on
- * a pool of worker threads and print the findings in a fixed order.
+ * a pool of worker threads and report the findings in a fixed order.
  *
  * Threads. The main thread walks the tree first and sorts the list (by
- * path, component by component). N workers (one per CPU, at most one per
- * file) then take files from that list in order through a shared index
- * under one mutex. Each worker owns a TSParser and a line index, and has a
- * 256 MiB stack: Debian's tree-sitter 0.20.7 recurses on deeply nested
- * input. A worker renders a file's findings (text or JSON) into a string of
- * its own; the main thread prints file i as soon as files 0..i are done, so
- * the output is the same whatever the number of threads and memory holds
- * only what is waiting to be printed. Findings within a file come sorted
- * from an_run_all() (by offset, hence line and column, then code).
+ * path, component by component), then settles each file's configuration
+ * (config.c: the command line over the nearest pyproject.toml) and, with
+ * --diff, its changed lines (review.c: git, run from this thread only).
+ * N workers (one per CPU, at most one per file) then take files from that
+ * list in order through a shared index under one mutex. Each worker owns a
+ * TSParser and a line index, and has a 256 MiB stack: Debian's tree-sitter
+ * 0.20.7 recurses on deeply nested input. A worker turns a file's findings
+ * into lines and columns (a struct rep_file); the main thread hands file i
+ * to the report writer (report.c) as soon as files 0..i are done, so the
+ * output is the same whatever the number of threads. Findings within a
+ * file come sorted from an_run_all() (by offset, then code).
+ *
+ * --fix applies the safe fixes (diag_list_fix_all) in rounds, re-parsing
+ * and re-analysing after each, and writes the file back only when the text
+ * changed and the fixes did not turn parsing code into a syntax error.
  *
  * Exit status: 2 when anything could not be checked (bad usage, a missing
  * path, an unreadable file or directory, a file that is not UTF-8 or is
- * over CHECK_MAX_FILE); otherwise 1 when there are findings (0 with
+ * over CHECK_MAX_FILE, a pyproject.toml whose [tool.margin] is broken, a
+ * file --fix could not write); otherwise 1 when there are findings (0 with
  * --exit-zero); otherwise 0. 2 wins over 1: the run was incomplete. */
 #include "check.h"
 #include "analyzer.h"
+#include "config.h"
 #include "depth.h"
 #include "log.h"
 #include "mg.h"
 #include "pos.h"
+#include "report.h"
+#include "review.h"
 #include "walk.h"
+#include "wsindex.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,18 +61,22 @@
  * Python at 2-4 MB/s on one core). */
 #define CHECK_PARSE_BASE_US     5000000u
 #define CHECK_PARSE_US_PER_BYTE 2u
-
-enum check_format { FMT_TEXT, FMT_JSON };
+/* --fix: rounds of fixing before margin gives up (a fix that keeps
+ * re-creating its finding must not loop forever). */
+#define CHECK_FIX_ROUNDS 10
 
 enum job_state { JOB_CHECKED, JOB_VANISHED, JOB_FAILED };
 
-/* One entry of the walk list and what became of it. Written by one worker,
+/* One entry of the walk list and what became of it. The main thread sets
+ * `cfg` and `lines` before the workers start; one worker writes the rest,
  * read by the main thread once `done` is set (under run.mu). */
 struct job {
     const struct walk_entry *in;
-    char *out; /* rendered findings, NULL when none */
-    char *err; /* message for stderr, NULL when none */
-    size_t n_findings;
+    struct cfg_resolved cfg;
+    const struct rv_lines *lines; /* --diff: the changed lines; NULL: every line */
+    struct rep_file *res;         /* the findings, NULL when none */
+    char *err;                    /* message for stderr, NULL when none */
+    size_t n_findings, n_fixed;
     enum job_state state;
     bool done;
 };
@@ -71,8 +87,9 @@ struct run {
     size_t next; /* the next job to hand out */
     uv_mutex_t mu;
     uv_cond_t cv; /* a job is done */
-    const struct an_opts *opts;
-    enum check_format fmt;
+    bool fix;
+    bool all_fixes;          /* keep every alternative fix (SARIF), not only the first */
+    struct idx_index *index; /* the workspace index (MG310/MG311), or NULL */
 };
 
 struct worker {
@@ -80,84 +97,9 @@ struct worker {
     uv_thread_t tid;
     TSParser *parser;
     struct pos_index ix;
-    struct mg_buf out;
 };
 
 /* ---- small helpers ----------------------------------------------------- */
-
-/* Offset of the first byte that is not part of well-formed UTF-8 (no
- * overlong forms, surrogates or code points past U+10FFFF), or len. */
-static size_t utf8_check(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        if (len - i >= 8) {
-            uint64_t v;
-            memcpy(&v, s + i, 8);
-            if ((v & UINT64_C(0x8080808080808080)) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-            cp = c & 0x1Fu;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 3;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            cp = c & 0x07u;
-        } else {
-            return i;
-        }
-        if (len - i < n)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        if (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-            return i;
-        if (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-/* A JSON string of `s`, with each byte that is not UTF-8 (a path can hold
- * anything) replaced by U+FFFD: jansson refuses invalid UTF-8. */
-static json_t *jstr(const char *s)
-{
-    size_t len = strlen(s);
-    const unsigned char *u = (const unsigned char *)s;
-    size_t bad = utf8_check(u, len);
-    if (bad == len)
-        return json_stringn(s, len);
-    struct mg_buf b = {0};
-    size_t i = 0;
-    while (i < len) {
-        size_t ok = utf8_check(u + i, len - i);
-        mg_buf_add(&b, s + i, ok);
-        i += ok;
-        if (i < len) {
-            mg_buf_adds(&b, "\xEF\xBF\xBD");
-            i++;
-        }
-    }
-    json_t *j = json_stringn(b.data, b.len);
-    mg_buf_release(&b);
-    return j;
-}
 
 /* strerror(), lowercased like margin's other messages, into buf. */
 static const char *errstr(int err, char *buf, size_t n)
@@ -168,26 +110,6 @@ static const char *errstr(int err, char *buf, size_t n)
     if (buf[0] != '\0' && buf[1] != '\0' && !isupper((unsigned char)buf[1]))
         buf[0] = (char)tolower((unsigned char)buf[0]);
     return buf;
-}
-
-static const char *severity_name(enum an_severity s)
-{
-    switch (s) {
-    case AN_ERROR:
-        return "error";
-    case AN_WARNING:
-        return "warning";
-    case AN_INFO:
-        return "information";
-    case AN_HINT:
-        return "hint";
-    }
-    return "warning";
-}
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
 }
 
 /* ---- positions --------------------------------------------------------- */
@@ -216,81 +138,34 @@ static void locate(const struct pos_index *ix, const char *text, size_t len, str
         *cur = (struct cursor){off, *line, *col, true};
 }
 
-/* ---- rendering --------------------------------------------------------- */
+/* ---- findings -> lines and columns ------------------------------------- */
 
-static void render_text(struct worker *wk, const char *path, const char *text, size_t len,
-                        const struct diag_list *l)
+static struct rep_file *render(struct worker *wk, const char *path, const char *text, size_t len,
+                               const struct diag_list *l, bool all_fixes)
 {
-    struct cursor cur = {0};
-    for (size_t i = 0; i < l->n; i++) {
-        const struct an_diag *d = &l->items[i];
-        uint32_t line, col;
-        locate(&wk->ix, text, len, &cur, d->start, &line, &col);
-        mg_buf_addf(&wk->out, "%s:%u:%u: %s ", path, line + 1, col + 1, d->code);
-        /* One finding, one line. */
-        for (const char *m = d->message; *m != '\0'; m++)
-            mg_buf_add(&wk->out, (*m == '\n' || *m == '\r') ? " " : m, 1);
-        mg_buf_add(&wk->out, "\n", 1);
-    }
-}
-
-static void set_pos(json_t *o, const char *kline, const char *kcol, uint32_t line, uint32_t col)
-{
-    json_object_set_new(o, kline, json_integer((json_int_t)line + 1));
-    json_object_set_new(o, kcol, json_integer((json_int_t)col + 1));
-}
-
-static json_t *fix_json(const struct worker *wk, const char *text, size_t len,
-                        const struct an_fix *f)
-{
-    json_t *edits = json_array();
-    for (size_t i = 0; i < f->n_edits; i++) {
-        const struct an_edit *e = &f->edits[i];
-        uint32_t l0, c0, l1, c1;
-        locate(&wk->ix, text, len, NULL, e->start, &l0, &c0);
-        locate(&wk->ix, text, len, NULL, e->end, &l1, &c1);
-        json_t *je = json_object();
-        set_pos(je, "line", "column", l0, c0);
-        set_pos(je, "end_line", "end_column", l1, c1);
-        json_object_set_new(je, "content", jstr(e->new_text ? e->new_text : ""));
-        json_array_append_new(edits, je);
-    }
-    json_t *j = json_object();
-    json_object_set_new(j, "title", jstr(f->title ? f->title : ""));
-    json_object_set_new(j, "safe", json_boolean(f->safe));
-    json_object_set_new(j, "edits", edits);
-    return j;
-}
-
-/* One compact object per finding, "  {...}", joined by ",\n". */
-static void render_json(struct worker *wk, const char *path, const char *text, size_t len,
-                        const struct diag_list *l)
-{
+    struct rep_file *f = rep_file_new(path);
     struct cursor cs = {0}, ce = {0};
     for (size_t i = 0; i < l->n; i++) {
         const struct an_diag *d = &l->items[i];
         uint32_t l0, c0, l1, c1;
         locate(&wk->ix, text, len, &cs, d->start, &l0, &c0);
         locate(&wk->ix, text, len, &ce, d->end, &l1, &c1);
-        json_t *o = json_object();
-        json_object_set_new(o, "file", jstr(path));
-        set_pos(o, "line", "column", l0, c0);
-        set_pos(o, "end_line", "end_column", l1, c1);
-        json_object_set_new(o, "code", jstr(d->code));
-        json_object_set_new(o, "message", jstr(d->message ? d->message : ""));
-        json_object_set_new(o, "severity", json_string(severity_name(d->severity)));
-        json_object_set_new(o, "fix",
-                            d->n_fixes ? fix_json(wk, text, len, &d->fixes[0]) : json_null());
-        char *s = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-        if (s == NULL)
-            continue; /* jansson out of memory: nothing sane to print */
-        if (i > 0)
-            mg_buf_adds(&wk->out, ",\n");
-        mg_buf_adds(&wk->out, "  ");
-        mg_buf_adds(&wk->out, s);
-        free(s);
+        struct rep_finding *r =
+            rep_file_add(f, d->code, d->severity, l0 + 1, c0 + 1, l1 + 1, c1 + 1, d->message);
+        size_t n_fixes = all_fixes ? d->n_fixes : (d->n_fixes ? 1 : 0);
+        for (size_t k = 0; k < n_fixes; k++) {
+            const struct an_fix *x = &d->fixes[k];
+            struct rep_fix *rx = rep_finding_add_fix(r, x->title, x->safe);
+            for (size_t e = 0; e < x->n_edits; e++) {
+                const struct an_edit *ed = &x->edits[e];
+                uint32_t a0, b0, a1, b1;
+                locate(&wk->ix, text, len, NULL, ed->start, &a0, &b0);
+                locate(&wk->ix, text, len, NULL, ed->end, &a1, &b1);
+                rep_fix_add_edit(rx, a0 + 1, b0 + 1, a1 + 1, b1 + 1, ed->new_text);
+            }
+        }
     }
+    return f;
 }
 
 /* ---- one file ---------------------------------------------------------- */
@@ -298,6 +173,7 @@ static void render_json(struct worker *wk, const char *path, const char *text, s
 static void job_fail(struct job *job, char *msg)
 {
     job->state = JOB_FAILED;
+    free(job->err);
     job->err = msg;
 }
 
@@ -350,6 +226,117 @@ static int read_file(const char *path, char **text_out, size_t *len_out)
     return 0;
 }
 
+/* Write `text` (after `bom` when set) over the file at `path`: into a new
+ * file beside it, then renamed over it, so a failure leaves the old text.
+ * Keeps the file's permission bits; writes through a symbolic link to its
+ * target. Returns 0 or an errno value. */
+static int write_back(const char *path, bool bom, const char *text, size_t len)
+{
+    char *real = realpath(path, NULL);
+    if (real == NULL)
+        return errno;
+    struct stat st;
+    int rc = 0;
+    char *tmp = xasprintf("%s.margin-XXXXXX", real);
+    int fd = -1;
+    if (stat(real, &st) != 0) {
+        rc = errno;
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = errno;
+        goto out;
+    }
+    if (fchmod(fd, st.st_mode & 07777) != 0) {
+        rc = errno;
+        goto out;
+    }
+    struct {
+        const char *p;
+        size_t n;
+    } parts[] = {{"\xEF\xBB\xBF", bom ? 3u : 0u}, {text, len}};
+    for (size_t i = 0; i < MG_ARRAY_LEN(parts) && rc == 0; i++) {
+        const char *p = parts[i].p;
+        size_t n = parts[i].n;
+        while (n > 0) {
+            ssize_t w = write(fd, p, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = errno;
+                break;
+            }
+            p += w;
+            n -= (size_t)w;
+        }
+    }
+    if (rc == 0 && close(fd) != 0)
+        rc = errno;
+    fd = -1;
+    if (rc == 0 && rename(tmp, real) != 0)
+        rc = errno;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    free(real);
+    return rc;
+}
+
+/* The line breaks in s (LF, CRLF or a lone CR, as pos.c counts them). */
+static uint32_t count_breaks(const char *s)
+{
+    uint32_t k = 0;
+    for (; *s != '\0'; s++)
+        k += *s == '\n' || (*s == '\r' && s[1] != '\n');
+    return k;
+}
+
+/* Analyse the parsed text: every analyzer, the per-file-ignores, the
+ * changed-line filter (which needs wk->ix built for `text`). */
+static void analyse(struct worker *wk, struct job *job, const char *path, const char *text,
+                    size_t len, TSTree *tree, const struct rv_lines *lines, struct diag_list *l)
+{
+    struct pdoc doc = {
+        .path = path, .text = text, .len = len, .tree = tree, .index = wk->run->index};
+    diag_list_init(l);
+    an_run_all(&doc, &job->cfg.opts, l);
+    cfg_resolved_filter(&job->cfg, l);
+    if (lines != NULL)
+        rv_filter(lines, &wk->ix, l, CFG_SHOW_CHANGED);
+}
+
+static void index_text(struct worker *wk, const char *text, size_t len)
+{
+    pos_index_release(&wk->ix);
+    pos_index_init(&wk->ix);
+    pos_index_build(&wk->ix, text, len);
+}
+
+/* How many findings of `l` fix-all took a fix of: their first safe fix's
+ * first edit is among `taken`. */
+static size_t count_fixed(const struct diag_list *l, const struct an_edit **taken, size_t n)
+{
+    size_t fixed = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct an_diag *d = &l->items[i];
+        for (size_t j = 0; j < d->n_fixes; j++) {
+            if (!d->fixes[j].safe)
+                continue;
+            for (size_t t = 0; t < n && d->fixes[j].n_edits; t++)
+                if (taken[t] == &d->fixes[j].edits[0]) {
+                    fixed++;
+                    break;
+                }
+            break;
+        }
+    }
+    return fixed;
+}
+
 static void check_file(struct worker *wk, struct job *job)
 {
     const char *path = job->in->path;
@@ -367,7 +354,7 @@ static void check_file(struct worker *wk, struct job *job)
             job_fail(job, xasprintf("%s: cannot read: %s", path, errstr(rc, eb, sizeof(eb))));
         return;
     }
-    size_t bad = utf8_check((const unsigned char *)buf, len);
+    size_t bad = mg_utf8_valid_prefix(buf, len);
     if (bad != len) {
         job_fail(job, xasprintf("%s: not valid UTF-8 (byte %zu)", path, bad));
         free(buf);
@@ -376,7 +363,8 @@ static void check_file(struct worker *wk, struct job *job)
     /* A UTF-8 byte order mark is not part of the code: editors hide it,
      * so columns on line 1 do not count it. */
     const char *text = buf;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    bool bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0;
+    if (bom) {
         text += 3;
         len -= 3;
     }
@@ -399,25 +387,77 @@ static void check_file(struct worker *wk, struct job *job)
         free(buf);
         return;
     }
-    struct pdoc doc = {.path = path, .text = text, .len = len, .tree = tree};
+
+    /* The changed-line map follows the fixes, as it follows edits in the editor. */
+    struct rv_lines lines;
+    rv_lines_init(&lines);
+    if (job->lines != NULL)
+        rv_lines_copy(&lines, job->lines);
+    const struct rv_lines *filter = job->lines != NULL ? &lines : NULL;
+    char *fixed_text = NULL; /* the text after the fixes, when any applied */
     struct diag_list l;
-    diag_list_init(&l);
-    an_run_all(&doc, wk->run->opts, &l);
+    index_text(wk, text, len);
+    analyse(wk, job, path, text, len, tree, filter, &l);
+    for (unsigned round = 0; wk->run->fix && round < CHECK_FIX_ROUNDS; round++) {
+        const struct an_edit **taken;
+        size_t n = diag_list_fix_all(&l, &taken);
+        if (n == 0) {
+            free(taken);
+            break;
+        }
+        size_t new_len;
+        char *new_text = an_apply_edits(text, len, taken, n, &new_len);
+        TSTree *new_tree = ts_parser_parse_string(wk->parser, NULL, new_text, (uint32_t)new_len);
+        bool broke = new_tree == NULL || (ts_node_has_error(ts_tree_root_node(new_tree)) &&
+                                          !ts_node_has_error(ts_tree_root_node(tree)));
+        if (broke) {
+            /* A safe fix must never break the code: keep the last good text. */
+            free(job->err);
+            job->err =
+                xasprintf("%s: warning: the fixes would make a syntax error; not applied", path);
+            if (new_tree != NULL)
+                ts_tree_delete(new_tree);
+            free(new_text);
+            free(taken);
+            break;
+        }
+        job->n_fixed += count_fixed(&l, taken, n);
+        /* Follow the edits from the last, so earlier line numbers stay put. */
+        if (filter != NULL)
+            for (size_t t = n; t-- > 0;)
+                rv_lines_edit(&lines, pos_line_of(&wk->ix, taken[t]->start),
+                              pos_line_of(&wk->ix, taken[t]->end),
+                              count_breaks(taken[t]->new_text));
+        free(taken);
+        diag_list_release(&l);
+        ts_tree_delete(tree);
+        tree = new_tree;
+        free(fixed_text);
+        fixed_text = new_text;
+        text = new_text;
+        len = new_len;
+        index_text(wk, text, len);
+        analyse(wk, job, path, text, len, tree, filter, &l);
+    }
     ts_tree_delete(tree);
 
-    if (l.n > 0) {
-        pos_index_release(&wk->ix);
-        pos_index_init(&wk->ix);
-        pos_index_build(&wk->ix, text, len);
-        if (wk->run->fmt == FMT_JSON)
-            render_json(wk, path, text, len, &l);
-        else
-            render_text(wk, path, text, len, &l);
-        job->out = mg_buf_detach(&wk->out, NULL);
+    if (fixed_text != NULL) {
+        rc = write_back(path, bom, fixed_text, len);
+        if (rc != 0) {
+            char eb[256];
+            job_fail(job,
+                     xasprintf("%s: cannot write the fixes: %s", path, errstr(rc, eb, sizeof(eb))));
+            job->n_fixed = 0;
+        }
     }
+    if (l.n > 0)
+        job->res = render(wk, path, text, len, &l, wk->run->all_fixes);
     job->n_findings = l.n;
-    job->state = JOB_CHECKED;
+    if (job->state != JOB_FAILED)
+        job->state = JOB_CHECKED;
     diag_list_release(&l);
+    rv_lines_release(&lines);
+    free(fixed_text);
     free(buf);
 }
 
@@ -448,7 +488,6 @@ static void worker_main(void *arg)
         uv_mutex_unlock(&run->mu);
     }
     pos_index_release(&wk->ix);
-    mg_buf_release(&wk->out);
     ts_parser_delete(wk->parser);
 }
 
@@ -461,38 +500,59 @@ static const char usage_text[] =
     "directories (default: the current directory). Directories skip .git,\n"
     "__pycache__, node_modules, virtual environments, tool caches and what\n"
     ".gitignore ignores; a file named here is checked whatever its name.\n"
+    "Settings come from [tool.margin] in the nearest pyproject.toml; the\n"
+    "options below override them.\n"
     "\n"
     "options:\n"
-    "  --format FORMAT   'text' (default): path:line:col: CODE message,\n"
-    "                    or 'json': an array of findings\n"
+    "  --format FORMAT   'text' (default): path:line:col: CODE message;\n"
+    "                    'json': an array of findings; 'sarif': SARIF 2.1.0;\n"
+    "                    'github': GitHub Actions workflow annotations;\n"
+    "                    'markdown': a review report grouped by concern\n"
+    "  --diff BASE       report only findings on lines changed against the git\n"
+    "                    ref BASE (a branch, a commit, HEAD, or 'merge-base':\n"
+    "                    the merge-base of HEAD with the default branch),\n"
+    "                    uncommitted edits included; files git does not know\n"
+    "                    count as wholly changed\n"
+    "  --fix             apply the safe fixes to the files in place\n"
+    "  --statistics      count the findings per rule instead of listing them\n"
+    "                    (text or json)\n"
     "  --select CODES    report only these rule codes or prefixes\n"
     "                    (comma-separated, repeatable; ALL selects every rule)\n"
     "  --ignore CODES    never report these codes or prefixes\n"
+    "  --extend-select CODES, --extend-ignore CODES\n"
+    "                    add to the configured select or ignore lists\n"
+    "  --isolated        ignore pyproject.toml files\n"
     "  --exit-zero       exit 0 even when there are findings\n"
     "  -j, --jobs N      analyse with N threads (default: one per CPU)\n"
     "  -h, --help        show this help\n"
     "\n"
-    "exit status: 0 no findings, 1 findings, 2 usage error or a path that\n"
-    "could not be checked (2 wins over 1)\n";
+    "exit status: 0 no findings, 1 findings, 2 usage error, a path that\n"
+    "could not be checked or a broken [tool.margin] (2 wins over 1)\n";
+
+/* The code lists of the command line, in the order of the `code_opts` names. */
+enum { CL_SELECT, CL_IGNORE, CL_EXTEND_SELECT, CL_EXTEND_IGNORE, CL_N };
+static const char *const code_opts[CL_N] = {"--select", "--ignore", "--extend-select",
+                                            "--extend-ignore"};
 
 struct check_args {
-    enum check_format fmt;
-    struct an_opts opts;
-    size_t cap_select, cap_ignore;
+    int fmt; /* enum rep_format */
+    char **codes[CL_N];
+    size_t n_codes[CL_N], cap_codes[CL_N];
+    bool set_codes[CL_N];
     char **paths;
     size_t n_paths, cap_paths;
     unsigned jobs; /* 0: one per CPU */
-    bool exit_zero;
+    const char *diff_base;
+    bool exit_zero, fix, statistics, isolated;
 };
 
 static void args_release(struct check_args *a)
 {
-    for (size_t i = 0; i < a->opts.n_select; i++)
-        free(a->opts.select[i]);
-    for (size_t i = 0; i < a->opts.n_ignore; i++)
-        free(a->opts.ignore[i]);
-    free(a->opts.select);
-    free(a->opts.ignore);
+    for (int k = 0; k < CL_N; k++) {
+        for (size_t i = 0; i < a->n_codes[k]; i++)
+            free(a->codes[k][i]);
+        free(a->codes[k]);
+    }
     free(a->paths);
 }
 
@@ -562,13 +622,28 @@ static int args_parse(struct check_args *a, int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         }
-        if (strcmp(arg, "--exit-zero") == 0) {
-            a->exit_zero = true;
-            continue;
+        static const struct {
+            const char *name;
+            size_t off;
+        } flags[] = {
+            {"--exit-zero", offsetof(struct check_args, exit_zero)},
+            {"--fix", offsetof(struct check_args, fix)},
+            {"--statistics", offsetof(struct check_args, statistics)},
+            {"--isolated", offsetof(struct check_args, isolated)},
+        };
+        bool is_flag = false;
+        for (size_t k = 0; k < MG_ARRAY_LEN(flags) && !is_flag; k++) {
+            if (strcmp(arg, flags[k].name) == 0) {
+                *(bool *)((char *)a + flags[k].off) = true;
+                is_flag = true;
+            }
         }
+        if (is_flag)
+            continue;
         /* The options that take a value: "--opt value" or "--opt=value". */
         static const char *const valued[] = {"--format", "--output-format", "--select",
-                                             "--ignore", "--jobs",          "-j"};
+                                             "--ignore", "--extend-select", "--extend-ignore",
+                                             "--diff",   "--jobs",          "-j"};
         const char *name = NULL, *value = NULL;
         for (size_t k = 0; k < MG_ARRAY_LEN(valued); k++) {
             size_t n = strlen(valued[k]);
@@ -590,17 +665,24 @@ static int args_parse(struct check_args *a, int argc, char **argv)
         }
         if (name == NULL)
             return usage_error("unknown option '%s'", arg);
+        int code_opt = -1;
+        for (int k = 0; k < CL_N; k++)
+            if (strcmp(name, code_opts[k]) == 0)
+                code_opt = k;
         if (strcmp(name, "--format") == 0 || strcmp(name, "--output-format") == 0) {
-            if (strcmp(value, "text") == 0)
-                a->fmt = FMT_TEXT;
-            else if (strcmp(value, "json") == 0)
-                a->fmt = FMT_JSON;
-            else
-                return usage_error("unknown format '%s' (expected 'text' or 'json')", value);
-        } else if (strcmp(name, "--select") == 0) {
-            add_codes(&a->opts.select, &a->opts.n_select, &a->cap_select, value);
-        } else if (strcmp(name, "--ignore") == 0) {
-            add_codes(&a->opts.ignore, &a->opts.n_ignore, &a->cap_ignore, value);
+            a->fmt = rep_format_parse(value);
+            if (a->fmt < 0)
+                return usage_error("unknown format '%s' (expected 'text', 'json', 'sarif', "
+                                   "'github' or 'markdown')",
+                                   value);
+        } else if (code_opt >= 0) {
+            add_codes(&a->codes[code_opt], &a->n_codes[code_opt], &a->cap_codes[code_opt], value);
+            a->set_codes[code_opt] = true;
+        } else if (strcmp(name, "--diff") == 0) {
+            if (!rv_ref_ok(value))
+                return usage_error("bad review base '%s' (expected a git branch, tag or commit)",
+                                   value);
+            a->diff_base = value;
         } else {
             char *end;
             errno = 0;
@@ -610,7 +692,29 @@ static int args_parse(struct check_args *a, int argc, char **argv)
             a->jobs = (unsigned)j;
         }
     }
+    if (a->statistics && a->fmt != REP_TEXT && a->fmt != REP_JSON)
+        return usage_error("--statistics works with --format text or json");
     return -1;
+}
+
+/* The command line's settings as a layer over the pyproject.toml files. */
+static struct cfg_layer *args_layer(const struct check_args *a)
+{
+    static const char *const keys[CL_N] = {"select", "ignore", "extend-select", "extend-ignore"};
+    json_t *o = json_object();
+    for (int k = 0; k < CL_N; k++) {
+        if (!a->set_codes[k])
+            continue;
+        json_t *arr = json_array();
+        for (size_t i = 0; i < a->n_codes[k]; i++)
+            json_array_append_new(arr, json_string(a->codes[k][i]));
+        json_object_set_new(o, keys[k], arr);
+    }
+    struct cfg_problems probs = {0};
+    struct cfg_layer *l = cfg_layer_from_json(o, &probs);
+    json_decref(o);
+    cfg_problems_release(&probs); /* codes are plain strings: nothing can be wrong */
+    return l;
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -635,20 +739,16 @@ static size_t start_workers(struct worker *w, size_t n)
     return started;
 }
 
-struct totals {
-    size_t checked, with_findings, findings, errors;
-};
-
-/* Print the jobs in order as they finish; return the totals. */
-static struct totals print_all(struct run *run)
+/* Hand the jobs to the report in order as they finish; return the totals. */
+static struct rep_totals print_all(struct run *run, struct rep *rep)
 {
-    struct totals t = {0};
-    bool first = true;
+    struct rep_totals t = {0};
     for (size_t i = 0; i < run->n_jobs; i++) {
         struct job *job = &run->jobs[i];
         if (job->in->error != NULL) {
             fflush(stdout);
             fprintf(stderr, "%s\n", job->in->error);
+            rep_add_error(rep, job->in->error);
             t.errors++;
             continue;
         }
@@ -659,43 +759,112 @@ static struct totals print_all(struct run *run)
         if (job->err != NULL) {
             fflush(stdout);
             fprintf(stderr, "%s\n", job->err);
+            if (job->state == JOB_FAILED)
+                rep_add_error(rep, job->err);
         }
         if (job->state == JOB_FAILED)
             t.errors++;
-        else if (job->state == JOB_CHECKED)
+        if (job->state == JOB_CHECKED)
             t.checked++;
-        if (job->out != NULL) {
-            if (run->fmt == FMT_JSON)
-                fputs(first ? "\n" : ",\n", stdout);
-            fputs(job->out, stdout);
-            first = false;
-        }
+        if (job->res != NULL)
+            rep_add(rep, job->res);
+        job->res = NULL;
         if (job->n_findings > 0) {
             t.with_findings++;
             t.findings += job->n_findings;
         }
-        free(job->out);
+        if (job->n_fixed > 0) {
+            t.fixed += job->n_fixed;
+            t.fixed_files++;
+        }
         free(job->err);
-        job->out = job->err = NULL;
+        job->err = NULL;
     }
-    if (run->fmt == FMT_JSON)
-        fputs(first ? "]\n" : "\n]\n", stdout);
     return t;
 }
 
-static void print_summary(const struct totals *t)
+/* Print a pyproject.toml's problems once: "path:line:col: error: message". */
+static bool show_config_problems(struct cfg_file *f)
 {
-    if (t->findings > 0)
-        printf("Found %zu %s in %zu %s", t->findings, plural(t->findings, "finding", "findings"),
-               t->with_findings, plural(t->with_findings, "file", "files"));
-    else if (t->errors == 0)
-        printf("All checks passed");
-    else
-        printf("No findings");
-    printf(" (%zu %s checked", t->checked, plural(t->checked, "file", "files"));
-    if (t->errors > 0)
-        printf("; %zu %s could not be checked", t->errors, plural(t->errors, "path", "paths"));
-    printf(").\n");
+    bool error = false;
+    if (f == NULL || f->problems_shown)
+        return false;
+    f->problems_shown = true;
+    for (size_t i = 0; i < f->problems.n; i++) {
+        const struct cfg_problem *p = &f->problems.items[i];
+        uint32_t line = 1, col = 1;
+        for (uint32_t k = 0; k < p->start && k < f->len; k++) {
+            if (f->text[k] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        fflush(stdout);
+        fprintf(stderr, "%s:%u:%u: %s: %s\n", f->path, line, col,
+                p->severity == 1 ? "error" : "warning", p->message);
+        error |= p->severity == 1;
+    }
+    if (error)
+        fprintf(stderr, "margin check: %s: [tool.margin] is not used\n", f->path);
+    return error;
+}
+
+/* Settle each job's configuration and changed lines. Returns whether a
+ * configuration error was printed. */
+static bool prepare_jobs(struct run *run, const struct check_args *a, struct cfg_store *store,
+                         const struct cfg_layer *over, struct rv_diff *diff)
+{
+    bool config_error = false;
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        cwd[0] = '\0';
+    for (size_t i = 0; i < run->n_jobs; i++) {
+        struct job *job = &run->jobs[i];
+        if (job->in->error != NULL)
+            continue;
+        char *real = realpath(job->in->path, NULL);
+        const char *abs = real != NULL ? real : job->in->path;
+        struct cfg_file *f = NULL;
+        if (!a->isolated && real != NULL) {
+            f = cfg_store_find(store, real, NULL);
+            config_error |= show_config_problems(f);
+        }
+        cfg_resolve(f ? f->good : NULL, f ? f->dir : NULL, over, cwd[0] ? cwd : NULL, abs,
+                    &job->cfg);
+        if (diff != NULL && real != NULL) {
+            char *err = NULL;
+            job->lines = rv_diff_lines(diff, real, &err);
+            if (err != NULL) {
+                fflush(stdout);
+                fprintf(stderr, "margin check: %s\n", err);
+                free(err);
+            }
+        }
+        free(real);
+    }
+    return config_error;
+}
+
+/* The workspace index of every file to check, when a job wants the
+ * rules that read it (a second read and parse of each file). */
+static struct idx_index *build_index(const struct run *run, size_t n_threads)
+{
+    const char **paths = xcalloc(run->n_jobs + 1, sizeof(*paths));
+    size_t n = 0;
+    bool wanted = false;
+    for (size_t i = 0; i < run->n_jobs; i++) {
+        const struct job *job = &run->jobs[i];
+        if (job->in->error != NULL)
+            continue;
+        paths[n++] = job->in->path;
+        wanted |=
+            an_rule_enabled(&job->cfg.opts, "MG310") || an_rule_enabled(&job->cfg.opts, "MG311");
+    }
+    struct idx_index *ix = wanted && n > 0 ? wsi_build(paths, n, n_threads) : NULL;
+    free(paths);
+    return ix;
 }
 
 int check_main(int argc, char **argv)
@@ -719,18 +888,25 @@ int check_main(int argc, char **argv)
         walk_add(&files, a.paths[i]);
     walk_list_sort(&files);
 
-    struct run run = {.n_jobs = files.n, .opts = &a.opts, .fmt = a.fmt};
+    struct run run = {.n_jobs = files.n, .fix = a.fix, .all_fixes = a.fmt == REP_SARIF};
     run.jobs = xcalloc(files.n ? files.n : 1, sizeof(*run.jobs));
     size_t n_files = 0;
     for (size_t i = 0; i < files.n; i++) {
         run.jobs[i].in = &files.items[i];
         n_files += files.items[i].error == NULL;
     }
+    struct cfg_store store;
+    cfg_store_init(&store);
+    struct cfg_layer *over = args_layer(&a);
+    struct rv_diff *diff = a.diff_base ? rv_diff_new(a.diff_base) : NULL;
+    bool config_error = prepare_jobs(&run, &a, &store, over, diff);
+
     size_t n_workers = a.jobs ? a.jobs : uv_available_parallelism();
     if (n_workers > n_files)
         n_workers = n_files;
     if (n_workers < 1)
         n_workers = 1;
+    run.index = build_index(&run, a.jobs);
 
     uv_mutex_init(&run.mu);
     uv_cond_init(&run.cv);
@@ -742,30 +918,42 @@ int check_main(int argc, char **argv)
         fprintf(stderr, "margin check: cannot start a worker thread\n");
         goto out_run;
     }
-    if (run.fmt == FMT_JSON)
-        fputs("[", stdout);
-    struct totals t = print_all(&run);
+    struct rep_opts ro = {
+        .fmt = (enum rep_format)a.fmt, .statistics = a.statistics, .diff_base = a.diff_base};
+    struct rep *rep = rep_new(&ro, stdout);
+    struct rep_totals t = print_all(&run, rep);
     for (size_t i = 0; i < started; i++)
         uv_thread_join(&workers[i].tid);
+    if (t.fixed > 0 && a.fmt != REP_TEXT && a.fmt != REP_MARKDOWN)
+        fprintf(stderr, "margin check: fixed %zu finding%s in %zu file%s\n", t.fixed,
+                t.fixed == 1 ? "" : "s", t.fixed_files, t.fixed_files == 1 ? "" : "s");
+    rep_finish(rep, &t);
 
-    if (run.fmt == FMT_TEXT)
-        print_summary(&t);
     if (t.checked == 0 && t.errors == 0)
         fprintf(stderr, "margin check: warning: no Python files found\n");
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "margin check: cannot write the output\n");
         t.errors++;
     }
-    if (t.errors > 0)
+    if (t.errors > 0 || config_error)
         status = 2;
     else
         status = (t.findings > 0 && !a.exit_zero) ? 1 : 0;
 
 out_run:
     free(workers);
+    idx_free(run.index);
     uv_cond_destroy(&run.cv);
     uv_mutex_destroy(&run.mu);
+    for (size_t i = 0; i < run.n_jobs; i++) {
+        cfg_resolved_release(&run.jobs[i].cfg);
+        rep_file_free(run.jobs[i].res);
+        free(run.jobs[i].err);
+    }
     free(run.jobs);
+    rv_diff_free(diff);
+    cfg_layer_free(over);
+    cfg_store_release(&store);
     an_fini_all();
 out_args:
     walk_list_release(&files);
