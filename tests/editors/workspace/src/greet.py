@@ -1,0 +1,5 @@
+import os
+
+
+def grüße(name)
+    return "héllo " + name
