@@ -2,6 +2,7 @@
 #include "mg.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +185,52 @@ int mg_run_on_big_stack(size_t stack_size, int (*fn)(void *), void *arg)
     }
     pthread_join(t, NULL);
     return call.rc;
+}
+
+size_t mg_utf8_valid_prefix(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (len - i >= 8) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if ((v & UINT64_C(0x8080808080808080)) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            cp = c & 0x1Fu;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 3;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            cp = c & 0x07u;
+        } else {
+            return i;
+        }
+        if (len - i < n)
+            return i;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + k] & 0x3Fu);
+        }
+        if (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+            return i;
+        if (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))
+            return i;
+        i += n;
+    }
+    return len;
 }

@@ -50,6 +50,11 @@ void mg_buf_addf(struct mg_buf *b, const char *fmt, ...) __attribute__((format(p
 char *mg_buf_detach(struct mg_buf *b, size_t *len_out);
 void mg_buf_release(struct mg_buf *b);
 
+/* Length of the longest prefix of text[0, len) that is well-formed UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF): len when
+ * all of it is. */
+size_t mg_utf8_valid_prefix(const char *text, size_t len);
+
 /* Run fn(arg) on a new thread with a `stack_size` stack and wait for it.
  * Debian's tree-sitter 0.20.7 recurses on deeply nested input, so parsing
  * and analysis run on a large (lazily committed) stack. Returns fn's result,

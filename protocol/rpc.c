@@ -62,6 +62,10 @@ int rpc_decode(const char *body, size_t len, struct rpc_msg *out, json_t **reply
         *reply = rpc_error(NULL, RPC_INVALID_REQUEST, "'id' must be an integer or a string");
         goto invalid;
     }
+    /* "params": null is not JSON-RPC, but eglot sends it with shutdown and
+     * exit: read it as no params rather than refuse the lifecycle. */
+    if (json_is_null(params))
+        params = NULL;
     if (params != NULL && !json_is_object(params) && !json_is_array(params)) {
         *reply = rpc_error(id, RPC_INVALID_REQUEST, "'params' must be an object or an array");
         goto invalid;

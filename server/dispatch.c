@@ -4,6 +4,7 @@
 #include "log.h"
 #include "mg.h"
 #include "rpc.h"
+#include "wsindex.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,8 +35,12 @@ static const struct method methods[] = {
     {"textDocument/didOpen", srv__did_open, M_NOTIFICATION, F_NEEDS_INIT},
     {"textDocument/didSave", srv__did_save, M_NOTIFICATION, F_NEEDS_INIT},
     {"textDocument/documentSymbol", srv__document_symbol, M_REQUEST, F_NEEDS_INIT | F_DEFERRED},
+    {"textDocument/hover", srv__hover, M_REQUEST, F_NEEDS_INIT | F_DEFERRED},
     {"workspace/didChangeConfiguration", srv__did_change_configuration, M_NOTIFICATION,
      F_NEEDS_INIT},
+    {"workspace/didChangeWatchedFiles", srv__did_change_watched_files, M_NOTIFICATION,
+     F_NEEDS_INIT},
+    {"workspace/executeCommand", srv__execute_command, M_REQUEST, F_NEEDS_INIT},
 };
 
 bool srv__methods_sorted(void)
@@ -126,6 +131,8 @@ static void handle_request(struct server *srv, struct rpc_msg *msg)
     struct srv_err err = {0};
     const struct method *m = find_method(msg->method);
     if (strcmp(msg->method, "shutdown") == 0 && srv->state == SRV_RUNNING) {
+        /* Requests that came before shutdown are answered before it. */
+        srv_flush(srv);
         srv->state = SRV_SHUTDOWN;
         reply(srv, msg->id, msg->method, NULL, &err);
         return;
@@ -154,6 +161,7 @@ static void handle_request(struct server *srv, struct rpc_msg *msg)
 static void handle_notification(struct server *srv, struct rpc_msg *msg)
 {
     if (strcmp(msg->method, "exit") == 0) {
+        srv_flush(srv); /* whatever came before exit still gets its answer */
         srv->exit_code = srv->state == SRV_SHUTDOWN ? 0 : 1;
         srv->state = SRV_EXITED;
         return;
@@ -243,6 +251,9 @@ void srv_eof(struct server *srv)
         srv->exit_code = srv->state == SRV_SHUTDOWN ? 0 : 1;
         srv->state = SRV_EXITED;
     }
+    /* A workspace index still being built stops (frees itself when done). */
+    wsi_live_free(srv->windex);
+    srv->windex = NULL;
     srv_flush(srv);
 }
 

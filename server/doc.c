@@ -17,6 +17,7 @@ struct doc *doc_new(const char *uri, int64_t version, const char *text, size_t l
     doc->version = version;
     pos_index_init(&doc->lines);
     diag_list_init(&doc->diags);
+    diag_list_init(&doc->full);
     doc->diags_version = -1;
     doc_set_text(doc, text, len);
     return doc;
@@ -33,6 +34,7 @@ void doc_free(struct doc *doc)
     if (doc->tree)
         ts_tree_delete(doc->tree);
     diag_list_release(&doc->diags);
+    diag_list_release(&doc->full);
     free(doc);
 }
 
@@ -142,8 +144,9 @@ int doc_reparse(struct doc *doc, TSParser *parser)
         return -MG_EDEPTH;
     }
     /* Some garbage sends tree-sitter's error recovery quadratic: bound the
-     * parse (5 s plus 2 us a byte), as margin check does. */
-    ts_parser_set_timeout_micros(parser, 5000000 + 2 * (uint64_t)doc->len);
+     * parse. The bound is wall-clock time, so it is generous (10 s plus 5 us
+     * a byte) lest a busy machine refuse a fine file. */
+    ts_parser_set_timeout_micros(parser, 10000000 + 5 * (uint64_t)doc->len);
     TSTree *tree = ts_parser_parse_string(parser, doc->tree, doc->text, (uint32_t)doc->len);
     ts_parser_set_timeout_micros(parser, 0);
     if (tree == NULL) {
@@ -167,12 +170,15 @@ int doc_reparse(struct doc *doc, TSParser *parser)
 
 void doc_pdoc(const struct doc *doc, struct pdoc *out)
 {
-    out->uri = doc->uri;
-    out->path = doc->path;
-    out->text = doc->text;
-    out->len = doc->len;
-    out->tree = doc->tree;
-    out->version = doc->version;
+    /* Every field, so that one added to struct pdoc starts out zero. */
+    *out = (struct pdoc){
+        .uri = doc->uri,
+        .path = doc->path,
+        .text = doc->text,
+        .len = doc->len,
+        .tree = doc->tree,
+        .version = doc->version,
+    };
 }
 
 void docs_init(struct docs *ds)

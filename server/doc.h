@@ -19,15 +19,17 @@ struct doc {
     char *text; /* UTF-8 as the client sent it, NUL-terminated at text[len] */
     size_t len, cap;
     struct pos_index lines;
-    TSTree *tree;         /* NULL before the first doc_reparse() */
-    bool needs_parse;     /* text changed since the tree was parsed */
-    bool too_deep;        /* depth_estimate() over DEPTH_LIMIT: not parsed (see depth.h) */
-    bool depth_unknown;   /* an edit may have deepened the text past what depth_slack covers */
-    uint32_t depth_slack; /* how much deeper edits may make the text before a rescan */
-    bool needs_analyze;   /* tree (or settings) changed since `diags` */
-    struct diag_list diags;
-    int64_t diags_version; /* the version `diags` were computed for */
-    uint64_t result_id;    /* bumped whenever `diags` change (pull diagnostics) */
+    TSTree *tree;           /* NULL before the first doc_reparse() */
+    bool needs_parse;       /* text changed since the tree was parsed */
+    bool too_deep;          /* depth_estimate() over DEPTH_LIMIT: not parsed (see depth.h) */
+    bool depth_unknown;     /* an edit may have deepened the text past what depth_slack covers */
+    uint32_t depth_slack;   /* how much deeper edits may make the text before a rescan */
+    bool needs_analyze;     /* tree (or settings) changed since `diags` */
+    struct diag_list diags; /* computed with an_opts.lazy_fixes: some fixes deferred */
+    int64_t diags_version;  /* the version `diags` were computed for */
+    struct diag_list full;  /* the same findings with every fix, made on demand */
+    bool full_valid;        /* `full` matches `diags` */
+    uint64_t result_id;     /* bumped whenever `diags` change (pull diagnostics) */
 };
 
 /* A new document holding a copy of text[0, len). Never NULL. */

@@ -9,7 +9,13 @@
  *
  * Output is written synchronously (poll() on EAGAIN): replies keep their
  * order, none is lost when the process exits, and a client that stops
- * reading slows the server down instead of growing a queue without bound. */
+ * reading slows the server down instead of growing a queue without bound.
+ *
+ * Analysis runs on the loop thread, so a hang-up during a long analysis (a
+ * 20 MB file) would go unnoticed until it ends. A watchdog thread polls
+ * stdin for the hang-up only (it reads nothing); if the loop has not seen
+ * the end of input itself within a grace period, the watchdog ends the
+ * process with the status the loop would have given. */
 #include "io.h"
 #include "frame.h"
 #include "log.h"
@@ -17,7 +23,9 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,7 +47,15 @@ struct io {
     struct server *srv;
     bool closing;
     bool out_broken;
+    /* The watchdog (see the top of this file). */
+    pthread_t watchdog;
+    bool watchdog_running;
+    int wake[2];          /* a pipe: written to stop the watchdog */
+    atomic_bool eof_seen; /* the loop has taken the end of input */
+    atomic_int exit_code; /* the status if the process ended now */
 };
+
+#define WATCHDOG_GRACE_MS 1500
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -110,6 +126,7 @@ static void close_all(struct io *io)
 
 static void end_of_input(struct io *io)
 {
+    atomic_store(&io->eof_seen, true);
     LOGI("end of input");
     srv_eof(io->srv);
     close_all(io);
@@ -119,6 +136,10 @@ static void end_of_input(struct io *io)
 static void feed(struct io *io, const char *data, size_t len)
 {
     frame_feed(&io->fr, data, len);
+    enum srv_state st = io->srv->state;
+    atomic_store(&io->exit_code, st == SRV_EXITED     ? io->srv->exit_code
+                                 : st == SRV_SHUTDOWN ? 0
+                                                      : 1);
     if (io->srv->state == SRV_EXITED || io->out_broken)
         end_of_input(io);
 }
@@ -171,6 +192,62 @@ static void check_cb(uv_check_t *h)
         srv_flush(io->srv);
 }
 
+static void *watchdog_main(void *arg)
+{
+    struct io *io = arg;
+    struct pollfd pfd[2] = {
+        {.fd = STDIN_FILENO, .events = POLLRDHUP},
+        {.fd = io->wake[0], .events = POLLIN},
+    };
+    for (;;) {
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        if (pfd[1].revents != 0)
+            return NULL; /* stopped: the loop is done */
+        if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+            break;
+    }
+    /* Hung up. Give the loop time to read what is left and finish. */
+    for (int waited = 0; waited < WATCHDOG_GRACE_MS; waited += 50) {
+        if (atomic_load(&io->eof_seen))
+            return NULL;
+        struct pollfd w = {.fd = io->wake[0], .events = POLLIN};
+        if (poll(&w, 1, 50) > 0)
+            return NULL;
+    }
+    log_msg(LOG_INFO, __func__, "the client hung up during a long analysis: exiting");
+    _exit(atomic_load(&io->exit_code));
+}
+
+/* Only a pipe or socket can hang up; a file or tty ends by reading. */
+static void watchdog_start(struct io *io)
+{
+    uv_handle_type t = uv_guess_handle(STDIN_FILENO);
+    if ((t != UV_NAMED_PIPE && t != UV_TCP) || pipe(io->wake) != 0)
+        return;
+    atomic_store(&io->exit_code, 1);
+    io->watchdog_running = pthread_create(&io->watchdog, NULL, watchdog_main, io) == 0;
+    if (!io->watchdog_running) {
+        close(io->wake[0]);
+        close(io->wake[1]);
+    }
+}
+
+static void watchdog_stop(struct io *io)
+{
+    if (!io->watchdog_running)
+        return;
+    ssize_t w = write(io->wake[1], "x", 1);
+    (void)w;
+    pthread_join(io->watchdog, NULL);
+    close(io->wake[0]);
+    close(io->wake[1]);
+    io->watchdog_running = false;
+}
+
 static int open_stdin(struct io *io)
 {
     uv_handle_type t = uv_guess_handle(STDIN_FILENO);
@@ -217,6 +294,7 @@ int io_run(struct server *srv)
         LOGE("cannot start the event loop: %s", uv_strerror(rc));
         return 1;
     }
+    srv->loop = &io.loop;
     struct frame_cbs cbs = {on_body, on_warn};
     frame_init(&io.fr, &cbs, &io, 0);
     uv_check_init(&io.loop, &io.check);
@@ -224,6 +302,7 @@ int io_run(struct server *srv)
     uv_check_start(&io.check, check_cb);
     uv_unref((uv_handle_t *)&io.check);
 
+    watchdog_start(&io);
     rc = open_stdin(&io);
     if (rc != 0) {
         LOGE("cannot read stdin: %s", uv_strerror(rc));
@@ -235,6 +314,7 @@ int io_run(struct server *srv)
     /* Close whatever is left (a pending fs read finishes first). */
     close_all(&io);
     uv_run(&io.loop, UV_RUN_DEFAULT);
+    watchdog_stop(&io);
     uv_loop_close(&io.loop);
     frame_release(&io.fr);
     free(io.fs_buf);

@@ -1,101 +1,18 @@
 /* Server state, initialize, document synchronisation and settings. */
+#include "config.h"
 #include "internal.h"
 #include "log.h"
 #include "mg.h"
 #include "rpc.h"
+#include "wsindex.h"
 
 #include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* --- settings ------------------------------------------------------------ */
-
-static void opts_list_free(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-}
-
-static void settings_release(struct srv_settings *s)
-{
-    opts_list_free(s->opts.select, s->opts.n_select);
-    opts_list_free(s->opts.ignore, s->opts.n_ignore);
-    memset(s, 0, sizeof(*s));
-}
-
-/* A list of rule codes: ["D1", "F401"] or "D1,F401". Returns 0, or -1 with
- * err set when `v` has another shape. */
-static int parse_codes(json_t *v, const char *key, char ***out, size_t *n_out, struct srv_err *err)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    size_t cap = 0;
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        while (*s) {
-            size_t n = strcspn(s, ", \t");
-            if (n) {
-                MG_GROW(*out, cap, *n_out + 1);
-                (*out)[(*n_out)++] = xstrndup(s, n);
-            }
-            s += n + (s[n] != '\0');
-        }
-        return 0;
-    }
-    if (!json_is_array(v))
-        goto bad;
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e)) {
-            opts_list_free(*out, *n_out);
-            *out = NULL;
-            *n_out = 0;
-            goto bad;
-        }
-        MG_GROW(*out, cap, *n_out + 1);
-        (*out)[(*n_out)++] = xstrdup(json_string_value(e));
-    }
-    return 0;
-bad:
-    srv_err_set(err, RPC_INVALID_PARAMS, "setting '%s' must be a list of rule codes", key);
-    return -1;
-}
-
-/* Apply margin's settings from initializationOptions or
- * workspace/didChangeConfiguration: either {select, ignore} itself or
- * nested under "margin". The old settings stay when the new are invalid. */
-static int apply_settings(struct server *srv, json_t *v, struct srv_err *err)
-{
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_object(v)) {
-        srv_err_set(err, RPC_INVALID_PARAMS, "settings must be an object");
-        return -1;
-    }
-    json_t *nested = json_object_get(v, "margin");
-    if (json_is_object(nested))
-        v = nested;
-    struct srv_settings s = {0};
-    if (parse_codes(json_object_get(v, "select"), "select", &s.opts.select, &s.opts.n_select,
-                    err) != 0 ||
-        parse_codes(json_object_get(v, "ignore"), "ignore", &s.opts.ignore, &s.opts.n_ignore,
-                    err) != 0) {
-        settings_release(&s);
-        return -1;
-    }
-    settings_release(&srv->settings);
-    srv->settings = s;
-    for (size_t i = 0; i < srv->docs.n; i++)
-        srv->docs.items[i]->needs_analyze = true;
-    srv->dirty = true;
-    return 0;
-}
+/* Settings live in config.c (the editor's over pyproject.toml) and the
+ * review base in review.c. */
 
 /* --- lifecycle ------------------------------------------------------------ */
 
@@ -121,10 +38,12 @@ int srv_init(struct server *srv, void (*send)(struct server *, json_t *), void *
 
 void srv_release(struct server *srv)
 {
+    wsi_live_free(srv->windex);
     docs_release(&srv->docs);
     if (srv->parser)
         ts_parser_delete(srv->parser);
-    settings_release(&srv->settings);
+    srv__config_release(srv);
+    srv__review_release(srv);
     for (size_t i = 0; i < srv->n_pending; i++) {
         json_decref(srv->pending[i].id);
         json_decref(srv->pending[i].params);
@@ -185,34 +104,71 @@ json_t *srv__initialize(struct server *srv, json_t *params, struct srv_err *err)
         srv_err_set(err, RPC_INVALID_PARAMS, "'capabilities' must be an object");
         return NULL;
     }
-    if (apply_settings(srv, json_object_get(params, "initializationOptions"), err) != 0)
+    if (srv__config_initialize(srv, params, err) != 0)
         return NULL;
     srv->enc = negotiate_encoding(caps);
-    srv->client_pull_diagnostics = path_get(caps, "textDocument.diagnostic") != NULL;
+    srv->client_refresh_diagnostics =
+        json_is_true(path_get(caps, "workspace.diagnostics.refreshSupport"));
+    /* Pull only from a client that can be told to pull again (after a
+     * settings change): Neovim 0.10 pulls but cannot be, so it gets pushes,
+     * and then no diagnosticProvider (it would pull as well: duplicates). */
+    srv->client_pull_diagnostics =
+        path_get(caps, "textDocument.diagnostic") != NULL && srv->client_refresh_diagnostics;
     srv->client_related_info =
         json_is_true(path_get(caps, "textDocument.publishDiagnostics.relatedInformation"));
     srv->client_hierarchical_syms = json_is_true(
         path_get(caps, "textDocument.documentSymbol.hierarchicalDocumentSymbolSupport"));
-    srv->client_refresh_diagnostics =
-        json_is_true(path_get(caps, "workspace.diagnostics.refreshSupport"));
     srv->state = SRV_RUNNING;
     LOGI("initialized: position encoding %s, %s diagnostics", pos_enc_name(srv->enc),
          srv->client_pull_diagnostics ? "pull" : "push");
 
-    return json_pack("{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:s, s:b, s:b}, s:{s:[s,s], s:b}, s:b},"
-                     " s:{s:s, s:s}}",
-                     "capabilities", "positionEncoding", pos_enc_name(srv->enc), "textDocumentSync",
-                     "openClose", 1, "change", 2 /* incremental */, "save", "includeText", 0,
-                     "diagnosticProvider", "identifier", "margin", "interFileDependencies", 0,
-                     "workspaceDiagnostics", 0, "codeActionProvider", "codeActionKinds", "quickfix",
-                     "source.fixAll.margin", "resolveProvider", 0, "documentSymbolProvider", 1,
-                     "serverInfo", "name", "margin", "version", MG_VERSION);
+    json_t *caps_out = json_pack(
+        "{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:[s,s], s:b}, s:b, s:b, s:{s:[s]}}", "positionEncoding",
+        pos_enc_name(srv->enc), "textDocumentSync", "openClose", 1, "change", 2 /* incremental */,
+        "save", "includeText", 0, "codeActionProvider", "codeActionKinds", "quickfix",
+        "source.fixAll.margin", "resolveProvider", 0, "documentSymbolProvider", 1, "hoverProvider",
+        1, "executeCommandProvider", "commands", "margin.review.setBase");
+    if (srv->client_pull_diagnostics)
+        json_object_set_new(caps_out, "diagnosticProvider",
+                            json_pack("{s:s, s:b, s:b}", "identifier", "margin",
+                                      "interFileDependencies", 0, "workspaceDiagnostics", 0));
+    return json_pack("{s:o, s:{s:s, s:s}}", "capabilities", caps_out, "serverInfo", "name",
+                     "margin", "version", MG_VERSION);
+}
+
+/* The workspace index is there (or changed): analyse every open document
+ * again, since what escapes through other files may have changed. */
+static void reanalyse_for_index(struct server *srv)
+{
+    for (size_t i = 0; i < srv->docs.n; i++) {
+        struct doc *doc = srv->docs.items[i];
+        struct cfg_resolved cfg;
+        srv__doc_config(srv, doc, &cfg);
+        /* Only the rules reading the index can change. */
+        if (an_rule_enabled(&cfg.opts, "MG310") || an_rule_enabled(&cfg.opts, "MG311")) {
+            doc->needs_analyze = true;
+            srv->dirty = true;
+        }
+        cfg_resolved_release(&cfg);
+    }
+}
+
+static void index_ready(void *ud)
+{
+    struct server *srv = ud;
+    reanalyse_for_index(srv);
+    srv_flush(srv);
 }
 
 json_t *srv__initialized(struct server *srv, json_t *params, struct srv_err *err)
 {
-    /* Nothing to register yet: margin asks the client for no dynamic capabilities. */
     LOGD("client is initialized");
+    srv__config_initialized(srv); /* watch pyproject.toml files, if the client can */
+    /* The workspace index for what escapes (MG310/MG311), in the background. */
+    size_t n_roots;
+    char *const *roots = srv__roots(srv, &n_roots);
+    if (srv->loop != NULL && srv->windex == NULL && n_roots > 0)
+        srv->windex = wsi_live_start(srv->loop, roots, n_roots, index_ready, srv);
     return NULL;
 }
 
@@ -259,6 +215,7 @@ static int apply_change(struct server *srv, struct doc *doc, json_t *change, str
     }
     json_t *range = json_object_get(change, "range");
     if (range == NULL) {
+        srv__review_edit(srv, doc, true, 0, 0, NULL, 0);
         doc_set_text(doc, json_string_value(text), json_string_length(text));
         return 0;
     }
@@ -267,6 +224,8 @@ static int apply_change(struct server *srv, struct doc *doc, json_t *change, str
         srv_err_set(err, RPC_INVALID_PARAMS, "change of '%s' has a malformed range", doc->uri);
         return -1;
     }
+    srv__review_edit(srv, doc, false, start, end, json_string_value(text),
+                     json_string_length(text));
     int rc = doc_splice(doc, start, end, json_string_value(text), json_string_length(text));
     if (rc != 0) {
         srv_err_set(err, RPC_INVALID_PARAMS, "cannot apply a change to '%s': %s", doc->uri,
@@ -312,8 +271,20 @@ json_t *srv__did_change(struct server *srv, json_t *params, struct srv_err *err)
 
 json_t *srv__did_save(struct server *srv, json_t *params, struct srv_err *err)
 {
-    /* Nothing to do yet: analysis follows the buffer, not the disk. */
-    (void)srv__param_doc(srv, params, err);
+    /* Analysis follows the buffer, not the disk; only the review base is
+     * refreshed (a commit may have moved it). */
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc != NULL)
+        srv__review_saved(srv, doc);
+    if (doc != NULL && srv->windex != NULL) {
+        /* The saved text is what other files now call into. */
+        if (doc->needs_parse)
+            doc_reparse(doc, srv->parser);
+        struct pdoc pd;
+        doc_pdoc(doc, &pd);
+        wsi_live_update(srv->windex, &pd);
+        reanalyse_for_index(srv);
+    }
     return NULL;
 }
 
@@ -324,6 +295,7 @@ json_t *srv__did_close(struct server *srv, json_t *params, struct srv_err *err)
         srv_err_set(err, RPC_INVALID_PARAMS, "didClose needs 'textDocument.uri'");
         return NULL;
     }
+    srv__review_closed(srv, uri);
     if (!docs_remove(&srv->docs, uri)) {
         srv_err_set(err, RPC_INVALID_PARAMS, "didClose for a document that is not open: '%s'", uri);
         return NULL;
@@ -334,16 +306,31 @@ json_t *srv__did_close(struct server *srv, json_t *params, struct srv_err *err)
     return NULL;
 }
 
-json_t *srv__did_change_configuration(struct server *srv, json_t *params, struct srv_err *err)
+void srv__analyze(struct server *srv, struct doc *doc, bool lazy_fixes, struct diag_list *list)
 {
-    if (apply_settings(srv, json_object_get(params, "settings"), err) != 0)
-        return NULL;
-    if (srv->client_pull_diagnostics && srv->client_refresh_diagnostics) {
-        json_t *id = json_integer(++srv->next_request_id);
-        srv->send(srv, rpc_request(id, "workspace/diagnostic/refresh", NULL));
-        json_decref(id);
+    struct pdoc pd;
+    doc_pdoc(doc, &pd);
+    pd.index = wsi_live_index(srv->windex);
+    struct cfg_resolved cfg;
+    srv__doc_config(srv, doc, &cfg);
+    diag_list_init(list);
+    if (doc->too_deep) {
+        /* Not parsed at all (see depth.h); CPython refuses such code too. */
+        if (an_rule_enabled(&cfg.opts, "E999"))
+            diag_list_addf(list, "E999", AN_ERROR, 0, 0, 0,
+                           "nested too deeply to parse (CPython allows 200 nested brackets)");
+    } else if (doc->tree == NULL) {
+        if (an_rule_enabled(&cfg.opts, "E999"))
+            diag_list_addf(list, "E999", AN_ERROR, 0, 0, 0,
+                           "parsing took too long; this version was not analysed");
+    } else {
+        struct an_opts opts = cfg.opts;
+        opts.lazy_fixes = lazy_fixes;
+        an_run_all(&pd, &opts, list);
     }
-    return NULL;
+    cfg_resolved_filter(&cfg, list);          /* per-file-ignores */
+    srv__review_filter(srv, doc, &cfg, list); /* only the change, with a review base */
+    cfg_resolved_release(&cfg);
 }
 
 void srv__refresh(struct server *srv, struct doc *doc)
@@ -353,23 +340,12 @@ void srv__refresh(struct server *srv, struct doc *doc)
     if (!doc->needs_analyze)
         return;
     doc->needs_analyze = false;
-    struct pdoc pd;
-    doc_pdoc(doc, &pd);
+    /* Fixes costly to build wait until a code action asks for them. */
     struct diag_list list;
-    diag_list_init(&list);
-    if (doc->too_deep) {
-        /* Not parsed at all (see depth.h); CPython refuses such code too. */
-        if (an_rule_enabled(&srv->settings.opts, "E999"))
-            diag_list_addf(&list, "E999", AN_ERROR, 0, 0, 0,
-                           "nested too deeply to parse (CPython allows 200 nested brackets)");
-    } else if (doc->tree == NULL) {
-        if (an_rule_enabled(&srv->settings.opts, "E999"))
-            diag_list_addf(&list, "E999", AN_ERROR, 0, 0, 0,
-                           "parsing took too long; this version was not analysed");
-    } else {
-        an_run_all(&pd, &srv->settings.opts, &list);
-    }
+    srv__analyze(srv, doc, true, &list);
     diag_list_release(&doc->diags);
+    diag_list_release(&doc->full);
+    doc->full_valid = false;
     doc->diags = list;
     doc->diags_version = doc->version;
     doc->result_id++;
@@ -391,6 +367,14 @@ json_t *srv__document_symbol(struct server *srv, json_t *params, struct srv_err 
     return srv_document_symbols(srv, doc);
 }
 
+json_t *srv__hover(struct server *srv, json_t *params, struct srv_err *err)
+{
+    struct doc *doc = srv__param_doc(srv, params, err);
+    if (doc == NULL)
+        return NULL;
+    return srv_hover(srv, doc, params, err);
+}
+
 json_t *srv__diagnostic(struct server *srv, json_t *params, struct srv_err *err)
 {
     struct doc *doc = srv__param_doc(srv, params, err);
@@ -410,7 +394,9 @@ json_t *srv__code_action(struct server *srv, json_t *params, struct srv_err *err
     struct doc *doc = srv__param_doc(srv, params, err);
     if (doc == NULL)
         return NULL;
-    return srv_code_actions(srv, doc, params, err);
+    json_t *actions = srv_code_actions(srv, doc, params, err);
+    srv__noqa_actions(srv, doc, params, actions); /* "Ignore CODE on this line" */
+    return actions;
 }
 
 /* margin/dumpDocument: the server's copy of a document, its incrementally
@@ -450,8 +436,8 @@ json_t *srv_range(const struct server *srv, const struct doc *doc, uint32_t star
                      (json_int_t)c0, "end", "line", (json_int_t)l1, "character", (json_int_t)c1);
 }
 
-static int position_bytes(const struct server *srv, const struct doc *doc, const json_t *pos,
-                          uint32_t *off)
+int srv_position_bytes(const struct server *srv, const struct doc *doc, const json_t *pos,
+                       uint32_t *off)
 {
     json_t *line = json_object_get(pos, "line");
     json_t *character = json_object_get(pos, "character");
@@ -472,8 +458,8 @@ int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_
                     uint32_t *start, uint32_t *end)
 {
     if (!json_is_object(range) ||
-        position_bytes(srv, doc, json_object_get(range, "start"), start) != 0 ||
-        position_bytes(srv, doc, json_object_get(range, "end"), end) != 0)
+        srv_position_bytes(srv, doc, json_object_get(range, "start"), start) != 0 ||
+        srv_position_bytes(srv, doc, json_object_get(range, "end"), end) != 0)
         return -MG_EINVAL;
     if (*start > *end)
         return -MG_EINVAL;

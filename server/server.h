@@ -24,8 +24,13 @@ struct srv_pending {
     json_t *params; /* owned reference */
 };
 
+/* Settings (config.c: the editor's over pyproject.toml) and the review
+ * base (review.c); both made on first use. */
+struct srv_config;
+struct srv_review;
 struct srv_settings {
-    struct an_opts opts; /* owns its strings */
+    struct srv_config *config;
+    struct srv_review *review;
 };
 
 struct server {
@@ -44,7 +49,9 @@ struct server {
 
     struct srv_pending *pending;
     size_t n_pending, cap_pending;
-    bool dirty; /* some document needs parsing or analysis */
+    bool dirty;              /* some document needs parsing or analysis */
+    void *loop;              /* the uv_loop_t serving the client (io.c); NULL in transcripts */
+    struct wsi_live *windex; /* the workspace index for MG310/MG311 (wsindex.h), or NULL */
     int64_t next_request_id;
 
     /* Takes ownership of `msg`. */
@@ -83,6 +90,10 @@ void srv_err_set(struct srv_err *err, int code, const char *fmt, ...)
 
 /* LSP Range for bytes [start, end) of `doc` in the negotiated encoding. */
 json_t *srv_range(const struct server *srv, const struct doc *doc, uint32_t start, uint32_t end);
+/* LSP Position -> byte offset (clamped as the spec says); -MG_EINVAL when
+ * `pos` is malformed. */
+int srv_position_bytes(const struct server *srv, const struct doc *doc, const json_t *pos,
+                       uint32_t *off);
 /* LSP Range -> bytes; -MG_EINVAL when `range` is malformed. Out-of-range
  * positions are clamped as the LSP spec says. */
 int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_t *range,
@@ -92,6 +103,8 @@ int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_
 json_t *srv_diagnostics_json(const struct server *srv, const struct doc *doc);
 /* diagnostics.c: textDocument/codeAction. */
 json_t *srv_code_actions(struct server *srv, struct doc *doc, json_t *params, struct srv_err *err);
+/* hover.c: textDocument/hover on a def or a call: what may escape it. */
+json_t *srv_hover(struct server *srv, struct doc *doc, json_t *params, struct srv_err *err);
 /* symbols.c: textDocument/documentSymbol result. */
 json_t *srv_document_symbols(const struct server *srv, const struct doc *doc);
 

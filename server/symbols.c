@@ -46,35 +46,15 @@ static char *signature(const struct doc *doc, TSNode params)
     return mg_buf_detach(&b, NULL);
 }
 
-struct frame {
-    TSNode node;
-    uint32_t next, count; /* the next named child to visit */
-    json_t *children;     /* where symbols found under `node` go (borrowed) */
-    const char *container;
-    bool in_class; /* directly in a class body: functions are methods */
-};
-
-static void push(struct frame **stack, size_t *n, size_t *cap, TSNode node, json_t *children,
-                 const char *container, bool in_class)
-{
-    MG_GROW(*stack, *cap, *n + 1);
-    (*stack)[(*n)++] =
-        (struct frame){node, 0, ts_node_named_child_count(node), children, container, in_class};
-}
-
 /* One class or function as a DocumentSymbol (or SymbolInformation when
- * `flat`); NULL when its name is missing or cannot be sent. */
-static json_t *symbol(const struct server *srv, const struct doc *doc, TSNode def, bool is_class,
-                      bool in_class, const char *container, bool flat)
+ * `flat`); `whole` is the range to give (with the decorators). NULL when its
+ * name is missing or cannot be sent. */
+static json_t *symbol(const struct server *srv, const struct doc *doc, TSNode def, TSNode whole,
+                      bool is_class, bool in_class, const char *container, bool flat)
 {
     TSNode name = ts_node_child_by_field_name(def, "name", 4);
     if (ts_node_is_null(name) || ts_node_is_missing(name))
         return NULL;
-    /* The range covers the decorators too. */
-    TSNode whole = def;
-    TSNode parent = ts_node_parent(def);
-    if (!ts_node_is_null(parent) && strcmp(ts_node_type(parent), "decorated_definition") == 0)
-        whole = parent;
     uint32_t ns = ts_node_start_byte(name), ne = ts_node_end_byte(name);
     char *sym_name = xstrndup(doc->text + ns, ne - ns);
     int kind = is_class ? SYM_CLASS : in_class ? SYM_METHOD : SYM_FUNCTION;
@@ -99,46 +79,86 @@ static json_t *symbol(const struct server *srv, const struct doc *doc, TSNode de
     return sym;
 }
 
+/* What symbols found at one depth of the walk go into. */
+struct frame {
+    json_t *children;      /* borrowed: owned by the enclosing symbol or the result */
+    const char *container; /* the enclosing definition's name, or NULL */
+    bool in_class;         /* directly in a class body: functions are methods */
+    bool in_def;           /* the children of a def: only its body leads on */
+    bool decorated;        /* the children of a decorated_definition: `wrapper` */
+    TSNode wrapper;
+};
+
 json_t *srv_document_symbols(const struct server *srv, const struct doc *doc)
 {
     json_t *top = json_array();
     if (doc->tree == NULL)
         return top;
     bool flat = !srv->client_hierarchical_syms;
+    /* A cursor walk: in tree-sitter 0.20.7 ts_node_named_child(i) and
+     * ts_node_parent() are linear, which made a walk by index quadratic. */
+    TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(doc->tree));
     struct frame *stack = NULL;
-    size_t n = 0, cap = 0;
-    push(&stack, &n, &cap, ts_tree_root_node(doc->tree), top, NULL, false);
-    while (n > 0) {
-        struct frame *f = &stack[n - 1];
-        if (f->next == f->count) {
-            n--;
+    size_t depth = 0, cap = 0;
+    MG_GROW(stack, cap, 2);
+    stack[0] = (struct frame){.children = top};
+    if (!ts_tree_cursor_goto_first_child(&cur)) {
+        ts_tree_cursor_delete(&cur);
+        free(stack);
+        return top;
+    }
+    depth = 1;
+    stack[1] = stack[0];
+    for (;;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        struct frame f = stack[depth];
+        bool descend = false;
+        struct frame inner = f;
+        if (f.in_def) {
+            /* Of a definition's children only its body can hold symbols. */
+            const char *field = ts_tree_cursor_current_field_name(&cur);
+            descend = field != NULL && strcmp(field, "body") == 0;
+            inner.in_def = false;
+            inner.decorated = false;
+        } else if (ts_node_is_named(node)) {
+            const char *type = ts_node_type(node);
+            bool is_class = strcmp(type, "class_definition") == 0;
+            bool is_func = strcmp(type, "function_definition") == 0;
+            if (is_class || is_func) {
+                /* The range covers the decorators too. */
+                TSNode whole = f.decorated ? f.wrapper : node;
+                json_t *sym =
+                    symbol(srv, doc, node, whole, is_class, f.in_class, f.container, flat);
+                if (sym != NULL) {
+                    json_array_append_new(f.children, sym);
+                    /* The symbol (owned by its parent array) keeps the name alive. */
+                    inner = (struct frame){
+                        .children = flat ? f.children : json_object_get(sym, "children"),
+                        .container = json_string_value(json_object_get(sym, "name")),
+                        .in_class = is_class,
+                        .in_def = true,
+                    };
+                    descend = true;
+                }
+            } else {
+                descend = holds_statements(type);
+                inner.decorated = strcmp(type, "decorated_definition") == 0;
+                inner.wrapper = node;
+            }
+        }
+        if (descend && ts_tree_cursor_goto_first_child(&cur)) {
+            MG_GROW(stack, cap, depth + 2);
+            stack[++depth] = inner;
             continue;
         }
-        TSNode child = ts_node_named_child(f->node, f->next++);
-        const char *type = ts_node_type(child);
-        bool is_class = strcmp(type, "class_definition") == 0;
-        bool is_func = strcmp(type, "function_definition") == 0;
-        /* Copy what push() may move before using it. */
-        json_t *children = f->children;
-        const char *container = f->container;
-        bool in_class = f->in_class;
-        if (!is_class && !is_func) {
-            if (holds_statements(type))
-                push(&stack, &n, &cap, child, children, container, in_class);
-            continue;
-        }
-        json_t *sym = symbol(srv, doc, child, is_class, in_class, container, flat);
-        if (sym == NULL)
-            continue;
-        json_array_append_new(children, sym);
-        TSNode body = ts_node_child_by_field_name(child, "body", 4);
-        if (!ts_node_is_null(body)) {
-            /* The symbol (owned by its parent array) keeps the name alive. */
-            const char *name = json_string_value(json_object_get(sym, "name"));
-            push(&stack, &n, &cap, body, flat ? children : json_object_get(sym, "children"), name,
-                 is_class);
+        /* Next sibling, or climb until there is one. */
+        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
+            if (depth == 1 || !ts_tree_cursor_goto_parent(&cur)) {
+                ts_tree_cursor_delete(&cur);
+                free(stack);
+                return top;
+            }
+            depth--;
         }
     }
-    free(stack);
-    return top;
 }

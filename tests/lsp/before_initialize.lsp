@@ -6,9 +6,9 @@
 ---
 {"jsonrpc":"2.0","id":2,"method":"shutdown"}
 ---
-{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"capabilities":{}}}
+{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"initializationOptions":{"select":["E999"]},"capabilities":{}}}
 ---
-{"jsonrpc":"2.0","id":4,"method":"initialize","params":{"capabilities":{}}}
+{"jsonrpc":"2.0","id":4,"method":"initialize","params":{"initializationOptions":{"select":["E999"]},"capabilities":{}}}
 ---
 # the didOpen before initialize was dropped: the document is not open
 {"jsonrpc":"2.0","id":5,"method":"textDocument/documentSymbol","params":{"textDocument":{"uri":"file:///a.py"}}}

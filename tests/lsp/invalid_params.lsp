@@ -2,7 +2,7 @@
 # (notifications); the server stays up.
 {"jsonrpc":"2.0","id":1,"method":"initialize","params":[1]}
 ---
-{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{"textDocument":{"publishDiagnostics":{"relatedInformation":true},"documentSymbol":{"hierarchicalDocumentSymbolSupport":true}}}}}
+{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"initializationOptions":{"select":["E999"]},"capabilities":{"textDocument":{"publishDiagnostics":{"relatedInformation":true},"documentSymbol":{"hierarchicalDocumentSymbolSupport":true}}}}}
 ---
 {"jsonrpc":"2.0","method":"initialized","params":{}}
 ---

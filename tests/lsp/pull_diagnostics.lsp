@@ -1,6 +1,6 @@
-# A client that pulls diagnostics gets no pushes; a second pull with the same
+# A client that pulls diagnostics (and can be told to pull again) gets no pushes; a second pull with the same
 # resultId is answered "unchanged"; after an edit, "full" again.
-{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{"textDocument":{"diagnostic":{"dynamicRegistration":false}}}}}
+{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"initializationOptions":{"select":["E999"]},"capabilities":{"textDocument":{"diagnostic":{"dynamicRegistration":false}},"workspace":{"diagnostics":{"refreshSupport":true}}}}}
 ---
 {"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a.py","languageId":"python","version":1,"text":"def f(:\n"}}}
 ---
