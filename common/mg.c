@@ -1,11 +1,15 @@
 /* Error strings, allocators and the byte buffer declared in mg.h. */
 #include "mg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *mg_strerror(int err)
 {
@@ -233,4 +237,51 @@ size_t mg_utf8_valid_prefix(const char *text, size_t len)
         i += n;
     }
     return len;
+}
+
+int mg_read_file(const char *path, size_t max, char **text_out, size_t *len_out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    size_t cap = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (uint64_t)st.st_size > max ? max + 1u : (size_t)st.st_size + 1;
+    if (cap < 4096)
+        cap = 4096;
+    char *buf = xmalloc(cap + 1);
+    size_t len = 0;
+    int rc = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap > max) {
+                rc = -1;
+                break;
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    if (rc == 0 && len > max)
+        rc = -1;
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    *text_out = buf;
+    *len_out = len;
+    return 0;
 }

@@ -50,6 +50,12 @@ void mg_buf_addf(struct mg_buf *b, const char *fmt, ...) __attribute__((format(p
 char *mg_buf_detach(struct mg_buf *b, size_t *len_out);
 void mg_buf_release(struct mg_buf *b);
 
+/* Read the whole file at `path` into a NUL-terminated heap buffer (caller
+ * frees *text_out). Returns 0; an errno value when it cannot be read; -1
+ * when it is over `max` bytes (nothing is returned then). "/dev/stdin"
+ * reads standard input. */
+int mg_read_file(const char *path, size_t max, char **text_out, size_t *len_out);
+
 /* Length of the longest prefix of text[0, len) that is well-formed UTF-8
  * (no overlong forms, surrogates or code points past U+10FFFF): len when
  * all of it is. */

@@ -177,55 +177,6 @@ static void job_fail(struct job *job, char *msg)
     job->err = msg;
 }
 
-/* Read the whole file into a NUL-terminated heap buffer. Returns 0, or an
- * errno value; -1 when the file is over CHECK_MAX_FILE. */
-static int read_file(const char *path, char **text_out, size_t *len_out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return errno;
-    struct stat st;
-    size_t cap = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = st.st_size > (off_t)CHECK_MAX_FILE ? CHECK_MAX_FILE + 1u : (size_t)st.st_size + 1;
-    if (cap < 4096)
-        cap = 4096;
-    char *buf = xmalloc(cap + 1);
-    size_t len = 0;
-    int rc = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > CHECK_MAX_FILE) {
-                rc = -1;
-                break;
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap + 1);
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = errno;
-            break;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    if (rc == 0 && len > CHECK_MAX_FILE)
-        rc = -1;
-    if (rc != 0) {
-        free(buf);
-        return rc;
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    *len_out = len;
-    return 0;
-}
-
 /* Write `text` (after `bom` when set) over the file at `path`: into a new
  * file beside it, then renamed over it, so a failure leaves the old text.
  * Keeps the file's permission bits; writes through a symbolic link to its
@@ -342,7 +293,7 @@ static void check_file(struct worker *wk, struct job *job)
     const char *path = job->in->path;
     char *buf = NULL;
     size_t len = 0;
-    int rc = read_file(path, &buf, &len);
+    int rc = mg_read_file(path, CHECK_MAX_FILE, &buf, &len);
     if (rc != 0) {
         char eb[256];
         if (rc == ENOENT && !job->in->named)

@@ -22,21 +22,6 @@ static void print_msg(struct server *srv, json_t *msg)
     }
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct mg_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        mg_buf_add(&b, chunk, n);
-    if (f != stdin)
-        fclose(f);
-    return mg_buf_detach(&b, len);
-}
-
 static bool is_line(const char *p, const char *end, const char *word)
 {
     size_t n = strlen(word);
@@ -71,9 +56,10 @@ static void run_block(struct server *srv, const char *p, const char *end)
 int transcript_run(const char *path)
 {
     size_t len;
-    char *text = slurp(path, &len);
-    if (text == NULL) {
-        fprintf(stderr, "margin: cannot read '%s': %s\n", path, strerror(errno));
+    char *text;
+    int rc = mg_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, SIZE_MAX, &text, &len);
+    if (rc != 0) {
+        fprintf(stderr, "margin: cannot read '%s': %s\n", path, strerror(rc));
         return 2;
     }
     struct server srv;

@@ -24,29 +24,6 @@ struct shared {
     uv_mutex_t mu;
 };
 
-static char *slurp(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct mg_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        mg_buf_add(&b, chunk, n);
-        if (b.len > WSI_MAX_FILE)
-            break;
-    }
-    bool bad = ferror(f) || b.len > WSI_MAX_FILE;
-    fclose(f);
-    if (bad) {
-        mg_buf_release(&b);
-        return NULL;
-    }
-    mg_buf_adds(&b, "");
-    return mg_buf_detach(&b, len_out);
-}
-
 static struct sum_module *summarise(TSParser *parser, const char *path, const char *text,
                                     size_t len, const TSTree *tree)
 {
@@ -85,8 +62,8 @@ static void worker(void *arg)
         if (i >= s->n || (s->cancel != NULL && atomic_load(s->cancel)))
             break;
         size_t len = 0;
-        char *text = slurp(s->paths[i], &len);
-        if (text == NULL || len > UINT32_MAX) {
+        char *text = NULL;
+        if (mg_read_file(s->paths[i], WSI_MAX_FILE, &text, &len) != 0 || len > UINT32_MAX) {
             free(text);
             continue;
         }

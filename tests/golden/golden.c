@@ -35,27 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_file(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct mg_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        mg_buf_add(&b, chunk, n);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        mg_buf_release(&b);
-        return NULL;
-    }
-    if (b.data == NULL)
-        mg_buf_add(&b, "", 0);
-    return mg_buf_detach(&b, len_out);
-}
-
 /* Whether `c` starts a UTF-8 sequence (is not a continuation byte). A byte
  * that is not UTF-8 at all counts as one column, like a replacement char. */
 static bool starts_char(const char *text, size_t i)
@@ -394,9 +373,10 @@ int main(int argc, char **argv)
     }
     const char *py = argv[1];
     size_t len;
-    char *text = read_file(py, &len);
-    if (text == NULL) {
-        fprintf(stderr, "golden: cannot read '%s': %s\n", py, strerror(errno));
+    char *text;
+    int err = mg_read_file(py, SIZE_MAX, &text, &len);
+    if (err != 0) {
+        fprintf(stderr, "golden: cannot read '%s': %s\n", py, strerror(err));
         return 2;
     }
 
@@ -422,9 +402,10 @@ int main(int argc, char **argv)
         }
     } else {
         size_t elen;
-        char *want = read_file(exp_path, &elen);
-        if (want == NULL) {
-            fprintf(stderr, "golden: cannot read '%s': %s\n", exp_path, strerror(errno));
+        char *want = NULL;
+        err = mg_read_file(exp_path, SIZE_MAX, &want, &elen);
+        if (err != 0) {
+            fprintf(stderr, "golden: cannot read '%s': %s\n", exp_path, strerror(err));
             rc = 2;
         } else if (strcmp(want, got) != 0) {
             print_diff(exp_path, py, want, got);
