@@ -1765,21 +1765,6 @@ void srv__doc_config(struct server *srv, const struct doc *doc, struct cfg_resol
 
 /* ---- the quick-fix "Ignore CODE on this line" -------------------------- */
 
-static bool wants_quickfix(json_t *only)
-{
-    if (!json_is_array(only))
-        return true;
-    size_t i;
-    json_t *e;
-    json_array_foreach(only, i, e)
-    {
-        const char *k = json_string_value(e);
-        if (k != NULL && strcmp(k, "quickfix") == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The comment starting on [ls, le) of the document, or false. */
 static bool line_comment(const struct doc *doc, uint32_t ls, uint32_t le, uint32_t *cs)
 {
@@ -1876,7 +1861,7 @@ static bool noqa_edit(const struct doc *doc, uint32_t line, const char *code, ui
 void srv__noqa_actions(struct server *srv, struct doc *doc, json_t *params, json_t *actions)
 {
     json_t *context = json_object_get(params, "context");
-    if (!json_is_array(actions) || !wants_quickfix(json_object_get(context, "only")))
+    if (!json_is_array(actions) || !srv__kind_wanted(json_object_get(context, "only"), "quickfix"))
         return;
     size_t i;
     json_t *diag;

@@ -112,9 +112,7 @@ json_t *srv_diagnostics_json(const struct server *srv, const struct doc *doc)
     return arr;
 }
 
-/* Does a requested kind (context.only) cover `kind`? "source" covers
- * "source.fixAll.margin"; an absent `only` covers everything. */
-static bool kind_wanted(json_t *only, const char *kind)
+bool srv__kind_wanted(json_t *only, const char *kind)
 {
     if (!json_is_array(only))
         return true;
@@ -233,11 +231,11 @@ json_t *srv_code_actions(struct server *srv, struct doc *doc, json_t *params, st
     }
     json_t *only = json_object_get(context, "only");
     json_t *actions = json_array();
-    if (kind_wanted(only, "quickfix"))
+    if (srv__kind_wanted(only, "quickfix"))
         add_quickfixes(srv, doc, context, actions);
     /* Fix-all only when asked for by kind: VS Code asks with no `only` and no
      * diagnostics on every cursor move, and that must cost next to nothing. */
-    if (json_is_array(only) && kind_wanted(only, "source.fixAll.margin")) {
+    if (json_is_array(only) && srv__kind_wanted(only, "source.fixAll.margin")) {
         json_t *all = fix_all_action(srv, doc);
         if (all != NULL)
             json_array_append_new(actions, all);

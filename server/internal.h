@@ -55,6 +55,10 @@ void srv__review_saved(struct server *srv, struct doc *doc);
 void srv__review_closed(struct server *srv, const char *uri);
 void srv__review_release(struct server *srv);
 
+/* Does a code action request's context.only cover `kind`? "source" covers
+ * "source.fixAll.margin"; an absent `only` covers everything. */
+bool srv__kind_wanted(json_t *only, const char *kind);
+
 /* Whether the method table is sorted, as bsearch needs (asserted at start). */
 bool srv__methods_sorted(void);
 
