@@ -630,6 +630,49 @@ static void walk_function(struct walk *w, size_t i)
     walk_tree(w, w->defs[i], top);
 }
 
+/* Names (borrowed) with the index of what bears them, sorted by name. */
+struct by_name {
+    struct named {
+        const char *name;
+        size_t i;
+    } * v;
+    size_t n, cap;
+};
+
+static void by_name_add(struct by_name *b, const char *name, size_t i)
+{
+    MG_GROW(b->v, b->cap, b->n + 1);
+    b->v[b->n].name = name;
+    b->v[b->n++].i = i;
+}
+
+static int named_cmp(const void *x, const void *y)
+{
+    const struct named *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c != 0 ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+static void by_name_sort(struct by_name *b)
+{
+    if (b->n > 1)
+        qsort(b->v, b->n, sizeof(*b->v), named_cmp);
+}
+
+/* The first entry named `name`, or b->n. */
+static size_t by_name_find(const struct by_name *b, const char *name)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(b->v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->n && strcmp(b->v[lo].name, name) == 0 ? lo : b->n;
+}
+
 struct sum_module *sum_build_for(const struct pdoc *doc, const char *name, bool is_package,
                                  const uint32_t *wanted, size_t n_wanted)
 {
@@ -651,6 +694,17 @@ struct sum_module *sum_build_for(const struct pdoc *doc, const char *name, bool 
     bool *queued = m->n_funcs ? xcalloc(m->n_funcs, sizeof(*queued)) : NULL;
     for (size_t k = 0; k < n_work; k++)
         queued[work[k]] = true;
+    /* The functions and classes by last name, for the calls' lookups;
+     * functions nested in walked ones come later and are searched apart. */
+    struct by_name funcs = {0}, classes = {0};
+    for (size_t i = 0; i < m->n_funcs; i++)
+        by_name_add(&funcs, last_part(m->funcs[i].qname), i);
+    for (size_t i = 0; i < m->n_classes; i++)
+        by_name_add(&classes, last_part(m->classes[i].qname), i);
+    by_name_sort(&funcs);
+    by_name_sort(&classes);
+    size_t indexed = m->n_funcs;
+    bool inits_queued = false;
     for (size_t k = 0; k < n_work; k++) {
         size_t before = m->n_funcs;
         walk_function(&w, work[k]);
@@ -664,22 +718,33 @@ struct sum_module *sum_build_for(const struct pdoc *doc, const char *name, bool 
                 continue;
             const char *want = last_part(f->calls[c].name);
             /* `Cls(...)` runs an __init__, maybe a base class's: any. */
-            bool init = false;
-            if (f->calls[c].kind == SUM_CALL_NAME || f->calls[c].kind == SUM_CALL_DOTTED)
-                for (size_t i = 0; i < m->n_classes && !init; i++)
-                    init = strcmp(last_part(m->classes[i].qname), want) == 0;
-            for (size_t i = 0; i < m->n_funcs; i++) {
-                const char *have = last_part(m->funcs[i].qname);
-                bool hit = strcmp(have, want) == 0 || (init && strcmp(have, "__init__") == 0);
-                if (hit && !queued[i]) {
-                    queued[i] = true;
-                    MG_GROW(work, cap_work, n_work + 1);
-                    work[n_work++] = i;
-                }
+            bool init =
+                (f->calls[c].kind == SUM_CALL_NAME || f->calls[c].kind == SUM_CALL_DOTTED) &&
+                by_name_find(&classes, want) < classes.n;
+            for (int pass = 0; pass < 1 + init; pass++) {
+                const char *callee = pass == 0 ? want : "__init__";
+                /* The indexed __init__s need queueing once. */
+                if (pass == 0 || !inits_queued)
+                    for (size_t j = by_name_find(&funcs, callee);
+                         j < funcs.n && strcmp(funcs.v[j].name, callee) == 0; j++)
+                        if (!queued[funcs.v[j].i]) {
+                            queued[funcs.v[j].i] = true;
+                            MG_GROW(work, cap_work, n_work + 1);
+                            work[n_work++] = funcs.v[j].i;
+                        }
+                for (size_t i = indexed; i < m->n_funcs; i++)
+                    if (!queued[i] && strcmp(last_part(m->funcs[i].qname), callee) == 0) {
+                        queued[i] = true;
+                        MG_GROW(work, cap_work, n_work + 1);
+                        work[n_work++] = i;
+                    }
             }
+            inits_queued |= init;
             f = &m->funcs[work[k]]; /* funcs may have moved */
         }
     }
+    free(funcs.v);
+    free(classes.v);
     free(queued);
     free(work);
     free(w.defs);
