@@ -34,7 +34,18 @@ struct pdoc {
     /* The workspace index (index.h), read-only; NULL when there is none
      * (analyzers then look at this document alone). */
     const struct idx_index *index;
+    /* Where findings are wanted: sorted, disjoint byte ranges; NULL (and
+     * n_scope 0) means the whole file. Analyzers whose struct analyzer has
+     * `scoped` set may skip definitions and statements that lie outside
+     * every range; they may still report findings outside (the caller
+     * keeps only those it asked for). See an_in_scope(). */
+    const uint32_t (*scope)[2];
+    size_t n_scope;
 };
+
+/* Whether [start, end) meets one of doc's scope ranges (always true when
+ * the document has no scope). */
+bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end);
 
 struct an_edit {
     uint32_t start, end; /* bytes of the document: replace [start, end) */
@@ -75,6 +86,17 @@ struct an_diag {
     uint32_t noqa_also;
     /* Fixes were left out under an_opts.lazy_fixes; a run without it has them. */
     bool fixes_deferred;
+    /* Set by the registry: which analyzer (index in an_analyzers()) made it. */
+    uint8_t analyzer;
+    /* The language server's bookkeeping, not the analyzers': a serial
+     * unique within the document, the version the finding was made for,
+     * and its encoded JSON (everything but the range; NULL until encoded,
+     * freed with the list). */
+    uint64_t serial;
+    int64_t born;
+    char *encoded;
+    uint32_t encoded_len;
+    uint8_t encoded_severity;
 };
 
 /* What the user configured, read-only for analyzers. */
@@ -124,10 +146,19 @@ struct an_opts {
 struct diag_list {
     struct an_diag *items;
     size_t n, cap;
+    /* What a whole-file analyzer that `watches` read, for incremental
+     * analysis: byte ranges of the document an edit must touch to change
+     * its findings (besides its cross words). */
+    uint32_t (*watch)[2];
+    size_t n_watch, cap_watch;
 };
 
 void diag_list_init(struct diag_list *l);
 void diag_list_release(struct diag_list *l);
+/* Note that the findings depend on text[start, end) (see `watch`). */
+void diag_list_watch(struct diag_list *l, uint32_t start, uint32_t end);
+/* Free what one finding owns (not the finding itself). */
+void an_diag_release(struct an_diag *d);
 /* Deep-copies `d` (message, fixes, related) into `out`; the caller keeps its
  * own. Returns 0. */
 int diag_list_add(struct diag_list *out, const struct an_diag *d);
@@ -168,6 +199,26 @@ struct analyzer {
     /* Append findings for `doc` to `out`. Must not crash or recurse without
      * bound on any tree, however broken or deep. Returns 0 or -MG_*. */
     int (*run)(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out);
+    /* What a finding depends on, for the language server's incremental
+     * analysis. AN_WHOLE_FILE: anything in the file (re-run on every
+     * change, unless an_unaffected says otherwise). AN_PER_DEFINITION: a
+     * finding inside a top-level definition, or a method of a top-level
+     * class, depends only on that definition's text, the class around it
+     * and the module's statements other than definitions; a finding
+     * elsewhere depends on the unit of text it is in. Such an analyzer
+     * honours pdoc.scope. */
+    enum an_locality { AN_WHOLE_FILE = 0, AN_PER_DEFINITION } locality;
+    /* AN_PER_DEFINITION only: words whose presence in an edited
+     * definition (before or after the edit) means findings in other
+     * definitions may change too ("overload": an implementation follows
+     * its stubs); the analyzer then runs on the whole file. Matched as
+     * substrings. NULL-ended. */
+    const char *const *cross_words;
+    /* AN_WHOLE_FILE only: its findings depend on nothing but the ranges it
+     * reports in diag_list.watch, the statements of the module that are
+     * not definitions, the workspace index, and the presence of its
+     * cross words in edited text. */
+    bool watches;
 };
 
 /* Every analyzer's rules, in registry order; the rule of `code`, or NULL. */
@@ -193,5 +244,24 @@ void an_fini_all(void);
  * comment suppresses, sort them. An analyzer that fails is logged and
  * skipped. Returns 0. */
 int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out);
+
+/* The registry's analyzers, in order; the count in *n_out. */
+const struct analyzer *const *an_analyzers(size_t *n_out);
+
+/* an_run_all() for the analyzers whose bit (1u << index) is in `mask`,
+ * appending to `out` unsorted, each finding tagged with its analyzer. */
+int an_run_some(const struct pdoc *doc, const struct an_opts *opts, unsigned mask,
+                struct diag_list *out);
+
+/* F401 (imports.c), for incremental analysis: the names the document's
+ * import statements may bind (pass 0's candidates) and `__all__`. An edit
+ * whose old and new text hold none of them, nor `import`, cannot change
+ * F401's findings elsewhere. The set copies what it needs: the document may
+ * change afterwards. */
+struct imp_words;
+struct imp_words *imp_words_new(const struct pdoc *doc);
+/* Whether s[0, n) holds one of the names as a whole word. */
+bool imp_words_in(const struct imp_words *w, const char *s, size_t n);
+void imp_words_free(struct imp_words *w);
 
 #endif

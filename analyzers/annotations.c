@@ -1397,6 +1397,7 @@ struct miss {
     uint32_t start, end; /* the parameter's or the function's name */
     char *message;
     char *label;           /* "x: int", "-> None"; NULL when nothing is provable */
+    bool deferred;         /* a fix was not looked for (an_opts.lazy_fixes) */
     struct an_edit edit;   /* the annotation */
     struct an_edit import; /* new_text NULL when no import is needed */
 };
@@ -1682,6 +1683,7 @@ static void emit_function(struct ctx *c, const struct py_def *d, struct fn *f)
         diag.message = m->message;
         diag.fixes = nf ? fixes : NULL;
         diag.n_fixes = nf;
+        diag.fixes_deferred = m->deferred;
         diag_list_add(c->out, &diag);
         if (m->label != NULL)
             fix_release(&fixes[0]);
@@ -1699,6 +1701,11 @@ static void check_function(struct ctx *c, int di)
     bool suppress_dummy = o && o->ann_suppress_dummy_args;
     bool is_method = d->kind == PY_METHOD;
     bool can_fix = !ts_node_has_error(d->outer);
+    /* Under lazy_fixes the findings say a fix may exist; a code action
+     * asks again without it (inference reads the whole body). */
+    bool lazy = can_fix && o && o->lazy_fixes;
+    if (lazy)
+        can_fix = false;
     uint32_t nlen;
     const char *name = py_text(c->doc, d->name, &nlen);
     struct fn f = {0};
@@ -1732,6 +1739,7 @@ static void check_function(struct ctx *c, int di)
         struct miss *m = fn_add(&f, code, p->name, msg);
         if (can_fix && enabled(c, code))
             fix_param(c, di, p, m);
+        m->deferred = lazy;
     }
     free(ps);
 
@@ -1768,6 +1776,7 @@ static void check_function(struct ctx *c, int di)
                 bool fixable = strcmp(code, "ANN204") != 0 || dunder != NULL;
                 if (can_fix && fixable && enabled(c, code))
                     fix_return(c, di, &b, dunder, m);
+                m->deferred = lazy && fixable;
             }
         }
         free(b.returns);
@@ -1804,18 +1813,20 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
         c.nl = "\r\n";
     py_module_scan(doc, &c.m);
     c.scope_names = xcalloc(c.m.n_defs + 1, sizeof(*c.scope_names));
-    const struct py_def *prev = NULL;
     for (size_t i = 0; i < c.m.n_defs; i++) {
         const struct py_def *d = &c.m.defs[i];
-        if (!is_function(d)) {
-            prev = d;
+        if (!is_function(d) || !d->in_scope)
             continue;
-        }
         /* An implementation after its @overload stubs (Ruff: the previous
-         * definition is an overload of the same name). */
+         * definition in the same body is an overload of the same name). */
+        const struct py_def *prev = NULL;
+        for (size_t j = i; j-- > 0 && (int)j != d->parent;)
+            if (c.m.defs[j].parent == d->parent) {
+                prev = &c.m.defs[j];
+                break;
+            }
         bool overload_impl = prev != NULL && is_function(prev) && (prev->flags & PY_OVERLOAD) &&
                              !(d->flags & PY_OVERLOAD) && same_name(&c, prev, d);
-        prev = d;
         if (overload_impl)
             continue;
         check_function(&c, (int)i);
@@ -1826,9 +1837,14 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
     return 0;
 }
 
+/* An implementation after its @overload stubs is not checked. */
+static const char *const cross_words[] = {"overload", NULL};
+
 const struct analyzer an_annotations = {
     .name = "annotations",
     .rules = rules,
     .n_rules = MG_ARRAY_LEN(rules),
     .run = run,
+    .locality = AN_PER_DEFINITION,
+    .cross_words = cross_words,
 };

@@ -35,7 +35,7 @@ static void fix_release(struct an_fix *f)
     free(f->title);
 }
 
-static void diag_release(struct an_diag *d)
+void an_diag_release(struct an_diag *d)
 {
     for (size_t i = 0; i < d->n_fixes; i++)
         fix_release(&d->fixes[i]);
@@ -46,13 +46,22 @@ static void diag_release(struct an_diag *d)
     }
     free(d->related);
     free(d->message);
+    free(d->encoded);
+}
+
+void diag_list_watch(struct diag_list *l, uint32_t start, uint32_t end)
+{
+    MG_GROW(l->watch, l->cap_watch, l->n_watch + 1);
+    l->watch[l->n_watch][0] = start;
+    l->watch[l->n_watch++][1] = end;
 }
 
 void diag_list_release(struct diag_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        diag_release(&l->items[i]);
+        an_diag_release(&l->items[i]);
     free(l->items);
+    free(l->watch);
     diag_list_init(l);
 }
 
@@ -68,6 +77,8 @@ int diag_list_add(struct diag_list *out, const struct an_diag *d)
     *c = *d;
     c->code[sizeof(c->code) - 1] = '\0';
     c->message = dup_or_empty(d->message);
+    c->encoded = NULL; /* the server's cache is never shared */
+    c->encoded_len = 0;
     c->fixes = d->n_fixes ? xcalloc(d->n_fixes, sizeof(*c->fixes)) : NULL;
     for (size_t i = 0; i < d->n_fixes; i++) {
         const struct an_fix *f = &d->fixes[i];
@@ -125,7 +136,7 @@ void diag_list_sort(struct diag_list *l)
     size_t w = 1;
     for (size_t r = 1; r < l->n; r++) {
         if (cmp_diag(&l->items[w - 1], &l->items[r]) == 0) {
-            diag_release(&l->items[r]);
+            an_diag_release(&l->items[r]);
             continue;
         }
         l->items[w++] = l->items[r];

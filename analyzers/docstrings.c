@@ -2241,7 +2241,8 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
     py_module_scan(doc, &c.m);
     check_module(&c);
     for (size_t i = 0; i < c.m.n_defs; i++)
-        check_def(&c, &c.m.defs[i]);
+        if (c.m.defs[i].in_scope)
+            check_def(&c, &c.m.defs[i]);
     py_module_release(&c.m);
     idx_view_free(c.esc_v);
     sum_free(c.esc_m);
@@ -2254,4 +2255,5 @@ const struct analyzer an_docstrings = {
     .n_rules = MG_ARRAY_LEN(rules),
     .init = init,
     .run = run,
+    .locality = AN_PER_DEFINITION,
 };

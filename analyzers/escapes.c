@@ -710,11 +710,26 @@ static bool is_candidate(const struct pdoc *doc, const struct py_def *d)
            has_sections(doc->text, cs, ce) && !is_stub_or_abstract(doc, d);
 }
 
+/* The scanned definition whose function_definition starts at `at`
+ * (definitions come in source order). */
+static const struct py_def *def_starting_at(const struct py_module *pm, uint32_t at)
+{
+    size_t lo = 0, hi = pm->n_defs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ts_node_start_byte(pm->defs[mid].node) < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < pm->n_defs && ts_node_start_byte(pm->defs[lo].node) == at ? &pm->defs[lo] : NULL;
+}
+
 static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out)
 {
     if (!an_rule_enabled(opts, "MG310") && !an_rule_enabled(opts, "MG311"))
         return 0;
-    if (doc->index == NULL && memmem(doc->text, doc->len, "aise", 4) == NULL)
+    if (doc->index == NULL && mg_memmem(doc->text, doc->len, "aise", 4) == NULL)
         return 0; /* alone, no Raises section and no raise: nothing to say */
     struct py_module pm = {0};
     py_module_scan(doc, &pm);
@@ -722,7 +737,13 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
     size_t n_wanted = 0, cap_wanted = 0;
     size_t *which = NULL;
     for (size_t i = 0; i < pm.n_defs; i++) {
-        if (!is_candidate(doc, &pm.defs[i]))
+        /* A function becomes a candidate when its docstring gains
+         * sections: edits there matter even now. */
+        const struct py_def *d = &pm.defs[i];
+        TSNode str = d->is_public ? py_docstring(doc, d->body) : (TSNode){0};
+        if (!ts_node_is_null(str))
+            diag_list_watch(out, ts_node_start_byte(str), ts_node_end_byte(str));
+        if (!is_candidate(doc, d))
             continue;
         MG_GROW(wanted, cap_wanted, n_wanted + 1);
         which = xrealloc(which, cap_wanted * sizeof(*which));
@@ -742,6 +763,17 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
      * are read: the cost follows them, not the file. */
     struct sum_module *m = sum_build_for(doc, name, pkg, wanted, n_wanted);
     free(name);
+    /* What the findings read: the bodies walked (a function not found
+     * among the scanned definitions makes it the whole file). */
+    for (size_t fi = 0; fi < m->n_funcs; fi++) {
+        if (!m->funcs[fi].walked)
+            continue;
+        const struct py_def *d = def_starting_at(&pm, m->funcs[fi].def_start);
+        if (d != NULL)
+            diag_list_watch(out, ts_node_start_byte(d->outer), ts_node_end_byte(d->outer));
+        else
+            diag_list_watch(out, 0, (uint32_t)doc->len);
+    }
     struct run R = {doc, opts, out, m, idx_view_new(doc->index, m)};
     for (size_t k = 0; k < n_wanted; k++)
         for (size_t fi = 0; fi < m->n_funcs; fi++)
@@ -764,6 +796,10 @@ static const struct an_rule rules[] = {
      "The Raises section names an exception that can no longer escape", 0},
 };
 
+/* A new or renamed definition, a raise, a class's bases, an import, a
+ * decorator or __all__ may change what escapes anywhere. */
+static const char *const cross_words[] = {"def", "class", "aise", "import", "__all__", "@", NULL};
+
 const struct analyzer an_escapes = {
     .name = "escapes",
     .rules = rules,
@@ -771,4 +807,6 @@ const struct analyzer an_escapes = {
     .init = init,
     .fini = fini,
     .run = run,
+    .cross_words = cross_words,
+    .watches = true,
 };

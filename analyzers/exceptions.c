@@ -440,7 +440,7 @@ static void offsets_find(const struct ctx *c, const char *word, bool whole, stru
 {
     size_t n = strlen(word);
     const char *p = c->text, *stop = c->text + c->len;
-    while (p < stop && (p = memmem(p, (size_t)(stop - p), word, n)) != NULL) {
+    while (p < stop && (p = mg_memmem(p, (size_t)(stop - p), word, n)) != NULL) {
         size_t at = (size_t)(p - c->text);
         if ((at == 0 || !is_ident_char(c->text[at - 1])) &&
             (!whole || at + n >= c->len || !is_ident_char(c->text[at + n]))) {
@@ -2077,6 +2077,15 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
         return 0;
     /* No handler, no finding: most files of a workspace stop here. */
     offsets_find(&c, "except", false, &c.excepts);
+    if (doc->scope != NULL) {
+        /* Only the handlers in scope; imports and loggers anywhere still
+         * count, since they are matched by name across the file. */
+        size_t k = 0;
+        for (size_t i = 0; i < c.excepts.n; i++)
+            if (an_in_scope(doc, c.excepts.at[i], c.excepts.at[i] + 6))
+                c.excepts.at[k++] = c.excepts.at[i];
+        c.excepts.n = k;
+    }
     if (c.excepts.n == 0) {
         free(c.excepts.at);
         return 0;
@@ -2130,6 +2139,10 @@ static const struct an_rule rules[] = {
      "a handler that drops the exception without a trace", 390},
 };
 
+/* Imports and loggers are matched by name across the whole file. */
+static const char *const cross_words[] = {"import",   "getLogger", "get_logger",
+                                          "getChild", "Logger",    NULL};
+
 const struct analyzer an_exceptions = {
     .name = "exceptions",
     .rules = rules,
@@ -2137,4 +2150,6 @@ const struct analyzer an_exceptions = {
     .init = init,
     .fini = fini,
     .run = run,
+    .locality = AN_PER_DEFINITION,
+    .cross_words = cross_words,
 };

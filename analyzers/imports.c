@@ -2973,8 +2973,8 @@ static void find_import_names(struct imp *c)
         bool aliased;
     } *words = NULL;
     size_t cap = 0;
-    for (const char *p = memmem(t, n, "import", 6); p != NULL;
-         p = (uint32_t)(p + 6 - t) < n ? memmem(p + 6, n - (uint32_t)(p + 6 - t), "import", 6)
+    for (const char *p = mg_memmem(t, n, "import", 6); p != NULL;
+         p = (uint32_t)(p + 6 - t) < n ? mg_memmem(p + 6, n - (uint32_t)(p + 6 - t), "import", 6)
                                        : NULL) {
         uint32_t at = (uint32_t)(p - t);
         if ((at > 0 && is_ident_char((unsigned char)t[at - 1])) ||
@@ -4232,6 +4232,61 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
     imp_release(c);
     free(c);
     return 0;
+}
+
+/* ---- for the language server: which edits may change F401's findings ---- */
+
+struct imp_words {
+    struct imp c; /* pass 0's candidate names only */
+};
+
+struct imp_words *imp_words_new(const struct pdoc *doc)
+{
+    struct imp_words *w = xcalloc(1, sizeof(*w));
+    if (doc->len >= UINT32_MAX / 2)
+        return w;
+    w->c.doc = doc;
+    w->c.text = doc->text;
+    w->c.len = (uint32_t)doc->len;
+    find_import_names(&w->c);
+    name_intern(&w->c, "__all__", 7);
+    /* The text is not kept: the names hold copies of what they are. */
+    w->c.doc = NULL;
+    w->c.text = NULL;
+    w->c.len = 0;
+    return w;
+}
+
+bool imp_words_in(const struct imp_words *w, const char *s, size_t n)
+{
+    const unsigned char *t = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char ch = t[i];
+        if (!is_ident_char(ch)) {
+            i++;
+            continue;
+        }
+        size_t b = i++;
+        while (i < n && is_ident_char(t[i]))
+            i++;
+        size_t len = i - b;
+        if (ch >= '0' && ch <= '9')
+            continue;
+        if (!(w->c.lenmask[ch] & ((uint64_t)1 << (len < 63 ? len : 63))))
+            continue;
+        if (name_find(&w->c, s + b, len) != NONE)
+            return true;
+    }
+    return false;
+}
+
+void imp_words_free(struct imp_words *w)
+{
+    if (w == NULL)
+        return;
+    imp_release(&w->c);
+    free(w);
 }
 
 static const struct an_rule rules[] = {

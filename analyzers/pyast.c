@@ -485,15 +485,21 @@ static unsigned decorator_flags(const struct pdoc *doc, const struct py_module *
     return flags;
 }
 
-static void add_def(struct py_module *m, TSNode node, TSNode outer, int parent)
+static void add_def(const struct pdoc *doc, struct py_module *m, TSNode node, TSNode outer,
+                    int parent)
 {
     MG_GROW(m->defs, m->cap_defs, m->n_defs + 1);
     struct py_def *d = &m->defs[m->n_defs++];
     memset(d, 0, sizeof(*d));
     d->node = node;
     d->outer = outer;
-    d->name = field(node, F_NAME);
-    d->body = field(node, F_BODY);
+    d->in_scope = an_in_scope(doc, ts_node_start_byte(outer), ts_node_end_byte(outer));
+    /* Out of scope, a definition is a place holder: its name and body
+     * are looked up only if a definition in scope needs them. */
+    if (d->in_scope) {
+        d->name = field(node, F_NAME);
+        d->body = field(node, F_BODY);
+    }
     d->parent = parent;
     bool is_class = strcmp(ts_node_type(node), "class_definition") == 0;
     if (parent < 0) {
@@ -568,15 +574,16 @@ int py_module_scan(const struct pdoc *doc, struct py_module *m)
             bool wrapped = !ts_node_is_null(decorated) &&
                            ts_node_end_byte(decorated) == ts_node_end_byte(n) &&
                            ts_node_start_byte(decorated) < ts_node_start_byte(n);
-            add_def(m, n, wrapped ? decorated : n, parent);
+            add_def(doc, m, n, wrapped ? decorated : n, parent);
             MG_GROW(open, cap_open, n_open + 1);
             open[n_open].def = (int)(m->n_defs - 1);
             open[n_open++].depth = depth;
             /* Only the body may hold definitions: skip name and parameters;
              * and a body whose text has no "def" or "class" holds none, so
              * most function bodies are not walked at all. */
-            TSNode body = m->defs[m->n_defs - 1].body;
-            descend = !ts_node_is_null(body) && may_define(doc, body);
+            struct py_def *added = &m->defs[m->n_defs - 1];
+            TSNode body = added->body;
+            descend = added->in_scope && !ts_node_is_null(body) && may_define(doc, body);
             if (descend)
                 jump = ts_node_start_byte(body);
         } else if (sym == sy.v[S_DECORATED]) {
@@ -615,6 +622,14 @@ done:
      * which the pre-order walk guarantees. */
     for (size_t i = 0; i < m->n_defs; i++) {
         struct py_def *d = &m->defs[i];
+        /* Outside the scope only the definition just before one inside
+         * matters (an @overload stub before its implementation). */
+        if (!d->in_scope) {
+            if (i + 1 >= m->n_defs || !m->defs[i + 1].in_scope)
+                continue;
+            d->name = field(d->node, F_NAME);
+            d->body = field(d->node, F_BODY);
+        }
         uint32_t len;
         const char *name = py_text(doc, d->name, &len);
         d->flags = decorator_flags(doc, m, d);

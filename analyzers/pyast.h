@@ -80,6 +80,10 @@ struct py_def {
      * function or class the module's __all__ does not list, or a method is a
      * property setter or deleter. */
     bool is_public;
+    /* It meets the document's scope (pdoc.scope); the bodies of
+     * definitions outside it are not read, so their nested definitions
+     * are missing. Always true without a scope. */
+    bool in_scope;
 };
 
 /* One import binding: `local` is bound to the dotted name `qualified`
@@ -118,7 +122,8 @@ struct py_module {
  * tree cursor and a heap stack: any nesting depth. A function body is
  * entered only when one of its lines starts with def/class/async/@, so the
  * cost follows the module's and classes' statements, not the whole file.
- * Definitions inside ERROR nodes are not found. Returns 0 (allocation
+ * Definitions inside ERROR nodes are not found. With a scope (pdoc.scope)
+ * the bodies of definitions outside it are not entered. Returns 0 (allocation
  * failures abort). Thread-safe. */
 int py_module_scan(const struct pdoc *doc, struct py_module *m);
 

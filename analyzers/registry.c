@@ -27,6 +27,8 @@ static const struct analyzer *const analyzers[] = {
 };
 
 /* Every analyzer's rules in one table, made once. */
+_Static_assert(MG_ARRAY_LEN(analyzers) <= 32, "an_run_some() takes a 32-bit mask");
+
 static struct an_rule *all_rules;
 static size_t n_all_rules;
 static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
@@ -209,6 +211,28 @@ static bool bare_noqa(const char *s, size_t n)
     return true;
 }
 
+/* The next "noqa", in any case, in [p, end): found by its rare 'q' (both
+ * cases, with memchr); NULL when there is none. `qs` caches the next 'q'
+ * and 'Q' (NULL: none left) between calls. */
+static const char *next_noqa(const char *text, const char *p, const char *end, const char *qs[2])
+{
+    for (;;) {
+        for (int k = 0; k < 2; k++)
+            if (qs[k] != NULL && qs[k] < p + 2)
+                qs[k] = p + 2 < end ? memchr(p + 2, k ? 'Q' : 'q', (size_t)(end - p - 2)) : NULL;
+        const char *q = qs[0] == NULL   ? qs[1]
+                        : qs[1] == NULL ? qs[0]
+                        : qs[0] < qs[1] ? qs[0]
+                                        : qs[1];
+        if (q == NULL)
+            return NULL;
+        if (q - 2 >= text && q + 1 < end && (q[-2] | 0x20) == 'n' && (q[-1] | 0x20) == 'o' &&
+            (q[1] | 0x20) == 'a')
+            return q - 2;
+        p = q - 1; /* past this q */
+    }
+}
+
 static void file_noqa_find(const struct pdoc *doc, struct file_noqa *fq)
 {
     static const char *const tools[] = {"margin:", "ruff:", "flake8:"};
@@ -216,9 +240,14 @@ static void file_noqa_find(const struct pdoc *doc, struct file_noqa *fq)
     if (doc->tree == NULL)
         return;
     TSNode root = ts_tree_root_node(doc->tree);
-    const char *t = doc->text, *end = doc->text + doc->len;
-    while (t < end && fq->n < FILE_NOQA_MAX) {
-        const char *eol = memchr(t, '\n', (size_t)(end - t));
+    const char *text = doc->text, *end = doc->text + doc->len;
+    /* Every directive holds "noqa": look only at the lines that do. */
+    const char *qs[2] = {text, text};
+    for (const char *hit = next_noqa(text, text, end, qs); hit != NULL && fq->n < FILE_NOQA_MAX;) {
+        const char *t = hit;
+        while (t > text && t[-1] != '\n')
+            t--;
+        const char *eol = memchr(hit, '\n', (size_t)(end - hit));
         if (eol == NULL)
             eol = end;
         const char *p = t;
@@ -248,7 +277,7 @@ static void file_noqa_find(const struct pdoc *doc, struct file_noqa *fq)
                 break;
             }
         }
-        t = eol + 1;
+        hit = eol < end ? next_noqa(text, eol + 1, end, qs) : NULL;
     }
 }
 
@@ -291,12 +320,39 @@ void an_fini_all(void)
             analyzers[i]->fini();
 }
 
-int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out)
+const struct analyzer *const *an_analyzers(size_t *n_out)
+{
+    *n_out = MG_ARRAY_LEN(analyzers);
+    return analyzers;
+}
+
+bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end)
+{
+    if (doc->scope == NULL)
+        return true;
+    /* The first range that ends after `start`; it meets [start, end) when
+     * it begins before `end` (an empty [start, start) meets a range
+     * holding start). */
+    size_t lo = 0, hi = doc->n_scope;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (doc->scope[mid][1] <= start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < doc->n_scope && (doc->scope[lo][0] < end || doc->scope[lo][0] <= start);
+}
+
+int an_run_some(const struct pdoc *doc, const struct an_opts *opts, unsigned mask,
+                struct diag_list *out)
 {
     struct file_noqa fq;
     file_noqa_find(doc, &fq);
     struct noqa_cache cache = {0};
     for (size_t i = 0; i < MG_ARRAY_LEN(analyzers); i++) {
+        if (!(mask & (1u << i)))
+            continue;
         struct diag_list mine;
         diag_list_init(&mine);
         int rc = analyzers[i]->run(doc, opts, &mine);
@@ -310,15 +366,24 @@ int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
                 if (!an_rule_enabled(opts, d->code) || suppressed(doc, &cache, d) ||
                     file_noqa_matches(&fq, d->code))
                     continue;
+                d->analyzer = (uint8_t)i;
                 MG_GROW(out->items, out->cap, out->n + 1);
                 out->items[out->n++] = *d;
                 memset(d, 0, sizeof(*d));
             }
+            for (size_t j = 0; j < mine.n_watch; j++)
+                diag_list_watch(out, mine.watch[j][0], mine.watch[j][1]);
         }
         diag_list_release(&mine);
     }
     for (size_t i = 0; i < fq.n; i++)
         free(fq.directive[i]);
+    return 0;
+}
+
+int an_run_all(const struct pdoc *doc, const struct an_opts *opts, struct diag_list *out)
+{
+    an_run_some(doc, opts, ~0u, out);
     diag_list_sort(out);
     return 0;
 }

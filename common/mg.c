@@ -285,3 +285,36 @@ int mg_read_file(const char *path, size_t max, char **text_out, size_t *len_out)
     *len_out = len;
     return 0;
 }
+
+/* How common a byte is in Python source, roughly: the more common, the
+ * later in this list. Unlisted bytes (capitals, digits, most punctuation)
+ * count as rare. */
+static const char common_bytes[] = "kxvwyg.:,)(=bfhmpu\"'_cldoaisrnte \n";
+
+static unsigned byte_commonness(unsigned char ch)
+{
+    const char *p = strchr(common_bytes, ch);
+    return ch != '\0' && p != NULL ? (unsigned)(p - common_bytes) + 1 : 0;
+}
+
+const char *mg_memmem(const char *hay, size_t n, const char *needle, size_t k)
+{
+    if (k == 0)
+        return hay;
+    if (k > n)
+        return NULL;
+    size_t r = 0;
+    for (size_t i = 1; i < k; i++)
+        if (byte_commonness((unsigned char)needle[i]) < byte_commonness((unsigned char)needle[r]))
+            r = i;
+    const char *p = hay + r, *last = hay + (n - k) + r; /* where needle[r] may be */
+    while (p <= last) {
+        const char *q = memchr(p, needle[r], (size_t)(last - p) + 1);
+        if (q == NULL)
+            return NULL;
+        if (memcmp(q - r, needle, k) == 0)
+            return q - r;
+        p = q + 1;
+    }
+    return NULL;
+}
