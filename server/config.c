@@ -1526,8 +1526,10 @@ void srv__config_release(struct server *srv)
 
 static void reanalyse_all(struct server *srv)
 {
-    for (size_t i = 0; i < srv->docs.n; i++)
+    for (size_t i = 0; i < srv->docs.n; i++) {
         srv->docs.items[i]->needs_analyze = true;
+        srv->docs.items[i]->changes.all = true;
+    }
     srv->dirty = true;
 }
 

@@ -1,9 +1,11 @@
 /* Findings as LSP diagnostics, and the code actions that apply their fixes.
- * A diagnostic that has fixes carries, in `data`, the document version it
- * was made for and its index among the document's findings. codeAction
- * finds the finding by that index (never by range: Neovim 0.7 sends byte
- * columns), refuses data made for another version, and turns the fixes into
- * edits only then. Fixes that are costly to build (docstring stubs) are not
+ * A diagnostic that has fixes carries, in `data`, the finding's serial
+ * (unique in the document) and the version it was made for. codeAction
+ * finds the finding by them (never by range: Neovim 0.7 sends byte
+ * columns), refuses data of a finding that is gone, and turns the fixes
+ * into edits only then. The JSON of a finding, but for its range, is made
+ * once and kept with it, so a publish after an edit re-encodes only the
+ * findings the edit made. Fixes that are costly to build (docstring stubs) are not
  * even made until a code action asks: the document is analysed once more,
  * without lazy_fixes, and that list is kept until the next change. */
 #include "internal.h"
@@ -11,6 +13,8 @@
 #include "mg.h"
 #include "rpc.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,68 +50,230 @@ static void widen_empty(const struct doc *doc, uint32_t *start, uint32_t *end)
     }
 }
 
-static json_t *diag_json(const struct server *srv, const struct doc *doc, const struct an_diag *d,
-                         size_t index)
+/* ---- encoding: JSON text, cached per finding ------------------------------- */
+
+static void put_u64(struct mg_buf *b, uint64_t v)
 {
-    const struct an_rule *rule = an_rule_find(d->code);
-    uint32_t start = d->start, end = d->end;
-    widen_empty(doc, &start, &end);
-    char *href = xasprintf("%s%s.md", MG_DOCS_URL, d->code);
-    json_t *j =
-        json_pack("{s:o, s:i, s:s, s:{s:s}, s:s, s:s}", "range", srv_range(srv, doc, start, end),
-                  "severity", (int)d->severity, "code", d->code, "codeDescription", "href", href,
-                  "source", "margin", "message", d->message);
-    free(href);
-    if (j == NULL) /* a message that is not UTF-8: never let it take the server down */
-        return NULL;
-    if (d->tags) {
-        json_t *tags = json_array();
-        if (d->tags & AN_TAG_UNNECESSARY)
-            json_array_append_new(tags, json_integer(1));
-        if (d->tags & AN_TAG_DEPRECATED)
-            json_array_append_new(tags, json_integer(2));
-        json_object_set_new(j, "tags", tags);
-    }
-    if (d->n_related && srv->client_related_info) {
-        json_t *rel = json_array();
-        for (size_t i = 0; i < d->n_related; i++) {
-            const struct an_related *r = &d->related[i];
-            if (r->path != NULL) { /* another file: positions come computed */
-                char *uri = doc_path_to_uri(r->path);
-                json_t *pos = json_pack("{s:I, s:I}", "line", (json_int_t)r->line, "character",
-                                        (json_int_t)r->character);
-                json_array_append_new(rel, json_pack("{s:{s:s, s:{s:O, s:o}}, s:s}", "location",
-                                                     "uri", uri, "range", "start", pos, "end", pos,
-                                                     "message", r->message));
-                free(uri);
-                continue;
-            }
-            json_array_append_new(rel, json_pack("{s:{s:s, s:o}, s:s}", "location", "uri", doc->uri,
-                                                 "range", srv_range(srv, doc, r->start, r->end),
-                                                 "message", r->message));
-        }
-        json_object_set_new(j, "relatedInformation", rel);
-    }
-    if (d->n_fixes || d->fixes_deferred || (rule && rule->cwe)) {
-        json_t *data = json_pack("{s:I}", "version", (json_int_t)doc->diags_version);
-        if (rule && rule->cwe)
-            json_object_set_new(data, "cwe", json_integer(rule->cwe));
-        if (d->n_fixes || d->fixes_deferred)
-            json_object_set_new(data, "id", json_integer((json_int_t)index));
-        json_object_set_new(j, "data", data);
-    }
-    return j;
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    mg_buf_add(b, tmp + sizeof(tmp) - n, n);
 }
 
-json_t *srv_diagnostics_json(const struct server *srv, const struct doc *doc)
+static void put_i64(struct mg_buf *b, int64_t v)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; i < doc->diags.n; i++) {
-        json_t *d = diag_json(srv, doc, &doc->diags.items[i], i);
-        if (d != NULL)
-            json_array_append_new(arr, d);
+    if (v < 0) {
+        mg_buf_add(b, "-", 1);
+        put_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(b, (uint64_t)v);
+    }
+}
+
+/* A JSON string of UTF-8 s[0, n) (the caller checked it is UTF-8). */
+static void put_str(struct mg_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    mg_buf_add(b, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, not yet added */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            run++;
+            continue;
+        }
+        mg_buf_add(b, s + i - run, run);
+        run = 0;
+        char esc[6] = {'\\', 0};
+        size_t len = 2;
+        switch (ch) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[ch >> 4], esc[5] = hex[ch & 15];
+            len = 6;
+        }
+        mg_buf_add(b, esc, len);
+    }
+    mg_buf_add(b, s + n - run, run);
+    mg_buf_add(b, "\"", 1);
+}
+
+static void put_range(struct mg_buf *b, const struct server *srv, const struct doc *doc,
+                      uint32_t start, uint32_t end)
+{
+    uint32_t l0, c0, l1, c1;
+    pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &l0, &c0);
+    pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &l1, &c1);
+    mg_buf_adds(b, "{\"start\":{\"line\":");
+    put_u64(b, l0);
+    mg_buf_adds(b, ",\"character\":");
+    put_u64(b, c0);
+    mg_buf_adds(b, "},\"end\":{\"line\":");
+    put_u64(b, l1);
+    mg_buf_adds(b, ",\"character\":");
+    put_u64(b, c1);
+    mg_buf_adds(b, "}}");
+}
+
+static bool is_utf8(const char *s)
+{
+    size_t n = strlen(s);
+    return mg_utf8_valid_prefix(s, n) == n;
+}
+
+/* Everything of a Diagnostic after its range, relatedInformation aside
+ * (its ranges move with the text): the part that is cached. */
+static void put_rest(struct mg_buf *b, const struct an_diag *d)
+{
+    const struct an_rule *rule = an_rule_find(d->code);
+    mg_buf_adds(b, ",\"severity\":");
+    put_u64(b, (uint64_t)d->severity);
+    mg_buf_adds(b, ",\"code\":");
+    put_str(b, d->code, strlen(d->code));
+    mg_buf_adds(b, ",\"codeDescription\":{\"href\":\"" MG_DOCS_URL);
+    mg_buf_adds(b, d->code); /* rule codes are [A-Z0-9] */
+    mg_buf_adds(b, ".md\"},\"source\":\"margin\",\"message\":");
+    put_str(b, d->message, strlen(d->message));
+    if (d->tags) {
+        mg_buf_adds(b, ",\"tags\":[");
+        if (d->tags & AN_TAG_UNNECESSARY)
+            mg_buf_adds(b, (d->tags & AN_TAG_DEPRECATED) ? "1,2" : "1");
         else
+            mg_buf_adds(b, "2");
+        mg_buf_adds(b, "]");
+    }
+    if (d->n_fixes || d->fixes_deferred || (rule && rule->cwe)) {
+        mg_buf_adds(b, ",\"data\":{\"version\":");
+        put_i64(b, d->born);
+        if (rule && rule->cwe) {
+            mg_buf_adds(b, ",\"cwe\":");
+            put_u64(b, (uint64_t)rule->cwe);
+        }
+        if (d->n_fixes || d->fixes_deferred) {
+            mg_buf_adds(b, ",\"id\":");
+            put_u64(b, d->serial);
+        }
+        mg_buf_adds(b, "}");
+    }
+    mg_buf_adds(b, "}");
+}
+
+static void put_related(struct mg_buf *b, const struct server *srv, const struct doc *doc,
+                        const struct an_diag *d)
+{
+    mg_buf_adds(b, ",\"relatedInformation\":[");
+    for (size_t i = 0; i < d->n_related; i++) {
+        const struct an_related *r = &d->related[i];
+        mg_buf_adds(b, i ? ",{\"location\":{\"uri\":" : "{\"location\":{\"uri\":");
+        if (r->path != NULL) { /* another file: positions come computed */
+            char *uri = doc_path_to_uri(r->path);
+            put_str(b, uri, strlen(uri));
+            free(uri);
+            char pos[64];
+            snprintf(pos, sizeof(pos), "{\"line\":%u,\"character\":%u}", r->line, r->character);
+            mg_buf_adds(b, ",\"range\":{\"start\":");
+            mg_buf_adds(b, pos);
+            mg_buf_adds(b, ",\"end\":");
+            mg_buf_adds(b, pos);
+            mg_buf_adds(b, "}},\"message\":");
+        } else {
+            put_str(b, doc->uri, strlen(doc->uri));
+            mg_buf_adds(b, ",\"range\":");
+            put_range(b, srv, doc, r->start, r->end);
+            mg_buf_adds(b, "},\"message\":");
+        }
+        put_str(b, r->message, strlen(r->message));
+        mg_buf_adds(b, "}");
+    }
+    mg_buf_adds(b, "]");
+}
+
+/* Whether every string of `d` is UTF-8 (else it is left out, and said). */
+static bool encodable(const struct an_diag *d)
+{
+    if (!is_utf8(d->message))
+        return false;
+    for (size_t i = 0; i < d->n_related; i++)
+        if (!is_utf8(d->related[i].message) ||
+            (d->related[i].path != NULL && !is_utf8(d->related[i].path)))
+            return false;
+    return true;
+}
+
+/* One Diagnostic. The part after the range is kept in the finding, made
+ * once: a finding carried over by incremental analysis costs its range. */
+static bool put_diag(struct mg_buf *b, const struct server *srv, const struct doc *doc,
+                     struct an_diag *d)
+{
+    if (d->encoded == NULL || d->encoded_severity != (uint8_t)d->severity) {
+        if (!encodable(d))
+            return false;
+        struct mg_buf rest = {0};
+        put_rest(&rest, d);
+        free(d->encoded);
+        size_t len;
+        d->encoded = mg_buf_detach(&rest, &len);
+        d->encoded_len = (uint32_t)len;
+        d->encoded_severity = (uint8_t)d->severity;
+    }
+    uint32_t start = d->start, end = d->end;
+    widen_empty(doc, &start, &end);
+    mg_buf_adds(b, "{\"range\":");
+    put_range(b, srv, doc, start, end);
+    mg_buf_add(b, d->encoded, d->encoded_len);
+    if (d->n_related && srv->client_related_info) {
+        b->len--; /* reopen the object */
+        put_related(b, srv, doc, d);
+        mg_buf_adds(b, "}");
+    }
+    return true;
+}
+
+void srv_diagnostics_text(const struct server *srv, struct doc *doc, struct mg_buf *b)
+{
+    mg_buf_adds(b, "[");
+    bool first = true;
+    for (size_t i = 0; i < doc->diags.n; i++) {
+        size_t mark = b->len;
+        if (!first)
+            mg_buf_adds(b, ",");
+        if (put_diag(b, srv, doc, &doc->diags.items[i])) {
+            first = false;
+        } else {
+            b->len = mark;
             LOGW("cannot encode finding %s in %s", doc->diags.items[i].code, doc->uri);
+        }
+    }
+    mg_buf_adds(b, "]");
+}
+
+json_t *srv_diagnostics_json(const struct server *srv, struct doc *doc)
+{
+    struct mg_buf b = {0};
+    srv_diagnostics_text(srv, doc, &b);
+    json_error_t e;
+    json_t *arr = json_loadb(b.data, b.len, 0, &e);
+    mg_buf_release(&b);
+    if (arr == NULL) {
+        LOGE("diagnostics of %s do not encode: %s", doc->uri, e.text);
+        arr = json_array();
     }
     return arr;
 }
@@ -166,8 +332,17 @@ static json_t *fix_edits(const struct server *srv, const struct doc *doc, const 
     return edits;
 }
 
+/* The index of the finding with `serial` in doc->diags, or SIZE_MAX. */
+static size_t find_serial(const struct doc *doc, json_int_t serial)
+{
+    for (size_t i = 0; i < doc->diags.n; i++)
+        if ((json_int_t)doc->diags.items[i].serial == serial)
+            return i;
+    return SIZE_MAX;
+}
+
 /* Quick-fixes for the diagnostics the client sent back, found by the
- * version and index in their data and checked against their code. */
+ * serial and version in their data and checked against their code. */
 static void add_quickfixes(struct server *srv, struct doc *doc, json_t *context, json_t *actions)
 {
     const struct diag_list *list = NULL;
@@ -184,7 +359,12 @@ static void add_quickfixes(struct server *srv, struct doc *doc, json_t *context,
         json_t *id = json_object_get(data, "id");
         if (source == NULL || strcmp(source, "margin") != 0 || code == NULL || !json_is_integer(id))
             continue;
-        if (!json_is_integer(version) || json_integer_value(version) != doc->version ||
+        /* The finding the data names: its serial and the version it was
+         * made for (findings carried over by incremental analysis keep
+         * both; a finding made again gets new ones). */
+        size_t k = find_serial(doc, json_integer_value(id));
+        if (!json_is_integer(version) || k == SIZE_MAX ||
+            doc->diags.items[k].born != json_integer_value(version) ||
             doc->diags_version != doc->version) {
             LOGD("stale fix for %s v%lld (document is v%lld)", doc->uri,
                  (long long)json_integer_value(version), (long long)doc->version);
@@ -192,8 +372,7 @@ static void add_quickfixes(struct server *srv, struct doc *doc, json_t *context,
         }
         if (list == NULL)
             list = with_fixes(srv, doc);
-        json_int_t k = json_integer_value(id);
-        if (k < 0 || (size_t)k >= list->n || strcmp(list->items[k].code, code) != 0)
+        if (k >= list->n || strcmp(list->items[k].code, code) != 0)
             continue;
         const struct an_diag *d = &list->items[k];
         for (size_t j = 0; j < d->n_fixes; j++)

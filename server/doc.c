@@ -1,5 +1,6 @@
 /* Documents and the document store; see doc.h. */
 #include "doc.h"
+#include "incr.h"
 #include "depth.h"
 #include "log.h"
 #include "mg.h"
@@ -35,6 +36,10 @@ void doc_free(struct doc *doc)
         ts_tree_delete(doc->tree);
     diag_list_release(&doc->diags);
     diag_list_release(&doc->full);
+    doc_changes_reset(&doc->changes);
+    mg_buf_release(&doc->changes.old_lines);
+    free(doc->changes.changed);
+    incr_free(doc->incr);
     free(doc);
 }
 
@@ -53,6 +58,7 @@ void doc_set_text(struct doc *doc, const char *text, size_t len)
     }
     doc->needs_parse = true;
     doc->needs_analyze = true;
+    doc->changes.all = true;
 }
 
 /* How much one byte of an edit can deepen the parse stack, at most: a new
@@ -92,6 +98,66 @@ static TSPoint point_at(const struct doc *doc, uint32_t off)
     return (TSPoint){row, col};
 }
 
+void doc_changes_reset(struct doc_changes *ch)
+{
+    ch->all = ch->any = false;
+    ch->lo = ch->hi = 0;
+    ch->delta = 0;
+    ch->old_lines.len = 0;
+    ch->n_changed = 0;
+}
+
+/* More old text than this and the edits are not worth tracking. */
+#define CHANGES_MAX_OLD_LINES (256u << 10)
+
+/* Where offset p of the text before an edit of [start, end) into
+ * [start, new_end) lands; `high` picks the far side for an offset inside. */
+static uint32_t map_through(uint32_t p, uint32_t start, uint32_t end, uint32_t new_end, bool high)
+{
+    if (p < start || (p == start && !high))
+        return p;
+    if (p >= end)
+        return p - end + new_end;
+    return high ? new_end : start;
+}
+
+/* Record an edit of [start, end) into [start, new_end) of the current text
+ * (called before the text changes). */
+static void changes_note(struct doc *doc, uint32_t start, uint32_t end, uint32_t new_end)
+{
+    struct doc_changes *ch = &doc->changes;
+    if (ch->all)
+        return;
+    /* The old text of the lines the edit touches. */
+    const char *t = doc->text;
+    uint32_t ls = start, le = end;
+    while (ls > 0 && t[ls - 1] != '\n')
+        ls--;
+    while (le < doc->len && t[le] != '\n')
+        le++;
+    if (ch->old_lines.len + (le - ls) + 1 > CHANGES_MAX_OLD_LINES) {
+        ch->all = true;
+        return;
+    }
+    mg_buf_add(&ch->old_lines, t + ls, le - ls);
+    mg_buf_add(&ch->old_lines, "\n", 1);
+    if (!ch->any) {
+        ch->any = true;
+        ch->lo = start;
+        ch->hi = new_end;
+    } else {
+        uint32_t lo = map_through(ch->lo, start, end, new_end, false);
+        uint32_t hi = map_through(ch->hi, start, end, new_end, true);
+        ch->lo = lo < start ? lo : start;
+        ch->hi = hi > new_end ? hi : new_end;
+    }
+    ch->delta += (int64_t)new_end - (int64_t)end;
+    for (size_t i = 0; i < ch->n_changed; i++) {
+        ch->changed[i][0] = map_through(ch->changed[i][0], start, end, new_end, false);
+        ch->changed[i][1] = map_through(ch->changed[i][1], start, end, new_end, true);
+    }
+}
+
 int doc_splice(struct doc *doc, uint32_t start, uint32_t end, const char *text, size_t len)
 {
     if (start > end || end > doc->len)
@@ -108,6 +174,7 @@ int doc_splice(struct doc *doc, uint32_t start, uint32_t end, const char *text, 
         edit.old_end_point = point_at(doc, end);
     }
     depth_after_edit(doc, doc->text + start, end - start, text, len);
+    changes_note(doc, start, end, start + (uint32_t)len);
     size_t new_len = doc->len - (end - start) + len;
     doc->text = xgrow(doc->text, &doc->cap, new_len + 1, 1);
     memmove(doc->text + start + len, doc->text + end, doc->len - end + 1); /* with the NUL */
@@ -141,6 +208,7 @@ int doc_reparse(struct doc *doc, TSParser *parser)
         doc->needs_parse = false;
         doc->needs_analyze = true;
         doc->depth_unknown = true; /* any edit may make it parseable again */
+        doc->changes.all = true;
         return -MG_EDEPTH;
     }
     /* Some garbage sends tree-sitter's error recovery quadratic: bound the
@@ -158,10 +226,25 @@ int doc_reparse(struct doc *doc, TSParser *parser)
         doc->tree = NULL;
         doc->needs_parse = false;
         doc->needs_analyze = true;
+        doc->changes.all = true;
         return -MG_EINVAL;
     }
-    if (doc->tree)
+    if (doc->tree) {
+        /* Where the trees differ beyond the edits themselves (an unclosed
+         * bracket changes how the rest of the file reads). */
+        uint32_t n = 0;
+        TSRange *r = ts_tree_get_changed_ranges(doc->tree, tree, &n);
+        struct doc_changes *ch = &doc->changes;
+        for (uint32_t i = 0; i < n && !ch->all; i++) {
+            MG_GROW(ch->changed, ch->cap_changed, ch->n_changed + 1);
+            ch->changed[ch->n_changed][0] = r[i].start_byte;
+            ch->changed[ch->n_changed++][1] = r[i].end_byte;
+        }
+        free(r);
         ts_tree_delete(doc->tree);
+    } else {
+        doc->changes.all = true;
+    }
     doc->tree = tree;
     doc->needs_parse = false;
     doc->needs_analyze = true;

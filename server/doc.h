@@ -10,7 +10,27 @@
 #include <tree_sitter/api.h>
 
 #include "analyzer.h"
+#include "mg.h"
 #include "pos.h"
+
+/* What changed since the last analysis (see incr.c): every edit lies in
+ * [lo, hi) of the current text, which was [lo, hi - delta) then; the old
+ * text of the lines edited is kept for word checks; tree-sitter's changed
+ * ranges of the reparses since are in current offsets. `all`: anything may
+ * have changed (a new text, no tree before, too much to track). */
+struct doc_changes {
+    bool all, any;
+    uint32_t lo, hi;
+    int64_t delta;
+    struct mg_buf old_lines;
+    uint32_t (*changed)[2];
+    size_t n_changed, cap_changed;
+};
+
+/* Forget the changes: the findings are up to date with the text. */
+void doc_changes_reset(struct doc_changes *ch);
+
+struct incr;
 
 struct doc {
     char *uri;
@@ -30,6 +50,9 @@ struct doc {
     struct diag_list full;  /* the same findings with every fix, made on demand */
     bool full_valid;        /* `full` matches `diags` */
     uint64_t result_id;     /* bumped whenever `diags` change (pull diagnostics) */
+    uint64_t next_serial;   /* for an_diag.serial */
+    struct doc_changes changes;
+    struct incr *incr; /* incremental analysis state (incr.c); NULL until the first analysis */
 };
 
 /* A new document holding a copy of text[0, len). Never NULL. */

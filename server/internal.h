@@ -54,6 +54,8 @@ void srv__review_edit(struct server *srv, struct doc *doc, bool whole, uint32_t 
 void srv__review_saved(struct server *srv, struct doc *doc);
 void srv__review_closed(struct server *srv, const char *uri);
 void srv__review_release(struct server *srv);
+/* Whether a review base filters `cfg`'s findings (then each analysis is whole). */
+bool srv__review_wanted(struct server *srv, const struct cfg_resolved *cfg);
 
 /* Does a code action request's context.only cover `kind`? "source" covers
  * "source.fixAll.margin"; an absent `only` covers everything. */

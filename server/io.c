@@ -77,26 +77,28 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static void io_send(struct server *srv, json_t *msg)
+static void io_send_text(struct server *srv, const char *body, size_t len)
 {
     struct io *io = srv->send_ud;
-    char *body = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    if (body == NULL) {
-        LOGE("cannot serialise an outgoing message");
+    if (io->out_broken)
         return;
-    }
-    if (io->out_broken) {
-        free(body);
-        return;
-    }
-    size_t len = strlen(body);
     char header[64];
     size_t hlen = frame_header(header, sizeof(header), len);
     if (write_all(STDOUT_FILENO, header, hlen) != 0 || write_all(STDOUT_FILENO, body, len) != 0) {
         LOGW("cannot write to stdout (%s): the client is gone", strerror(errno));
         io->out_broken = true;
     }
+}
+
+static void io_send(struct server *srv, json_t *msg)
+{
+    char *body = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (body == NULL) {
+        LOGE("cannot serialise an outgoing message");
+        return;
+    }
+    io_send_text(srv, body, strlen(body));
     free(body);
 }
 
@@ -286,6 +288,7 @@ int io_run(struct server *srv)
     memset(&io, 0, sizeof(io));
     io.srv = srv;
     srv->send = io_send;
+    srv->send_text = io_send_text;
     srv->send_ud = &io;
     signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE, not a death */
 

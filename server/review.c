@@ -1164,6 +1164,11 @@ static const char *base_for(struct srv_review *rv, const char *configured)
     return configured;
 }
 
+bool srv__review_wanted(struct server *srv, const struct cfg_resolved *cfg)
+{
+    return base_for(review_of(srv), cfg->review_base) != NULL;
+}
+
 void srv__review_filter(struct server *srv, struct doc *doc, const struct cfg_resolved *cfg,
                         struct diag_list *l)
 {
@@ -1252,6 +1257,7 @@ void srv__review_saved(struct server *srv, struct doc *doc)
     }
     ld->restale = true;
     doc->needs_analyze = true;
+    doc->changes.all = true;
     srv->dirty = true;
 }
 
@@ -1279,8 +1285,10 @@ static void review_reset(struct server *srv)
     for (size_t i = 0; i < rv->n_docs; i++)
         lsp_doc_release(&rv->docs[i]);
     rv->n_docs = 0;
-    for (size_t i = 0; i < srv->docs.n; i++)
+    for (size_t i = 0; i < srv->docs.n; i++) {
         srv->docs.items[i]->needs_analyze = true;
+        srv->docs.items[i]->changes.all = true;
+    }
     srv->dirty = true;
 }
 

@@ -1,5 +1,6 @@
 /* Server state, initialize, document synchronisation and settings. */
 #include "config.h"
+#include "incr.h"
 #include "internal.h"
 #include "log.h"
 #include "mg.h"
@@ -147,6 +148,7 @@ static void reanalyse_for_index(struct server *srv)
         /* Only the rules reading the index can change. */
         if (an_rule_enabled(&cfg.opts, "MG310") || an_rule_enabled(&cfg.opts, "MG311")) {
             doc->needs_analyze = true;
+            doc->changes.all = true;
             srv->dirty = true;
         }
         cfg_resolved_release(&cfg);
@@ -333,6 +335,38 @@ void srv__analyze(struct server *srv, struct doc *doc, bool lazy_fixes, struct d
     cfg_resolved_release(&cfg);
 }
 
+/* textDocument/publishDiagnostics, written as text: on a large file the
+ * findings the edit did not touch are most of it, and they come encoded. */
+static void publish(struct server *srv, struct doc *doc)
+{
+    json_t *uri = json_string(doc->uri);
+    char *uri_text = uri ? json_dumps(uri, JSON_ENCODE_ANY) : NULL;
+    json_decref(uri);
+    if (uri_text == NULL) {
+        LOGE("cannot publish for %s: its URI does not encode", doc->uri);
+        return;
+    }
+    struct mg_buf b = {0};
+    mg_buf_adds(&b, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\","
+                    "\"params\":{\"uri\":");
+    mg_buf_adds(&b, uri_text);
+    free(uri_text);
+    mg_buf_addf(&b, ",\"version\":%lld,\"diagnostics\":", (long long)doc->version);
+    srv_diagnostics_text(srv, doc, &b);
+    mg_buf_adds(&b, "}}");
+    if (srv->send_text != NULL) {
+        srv->send_text(srv, b.data, b.len);
+    } else {
+        json_error_t e;
+        json_t *msg = json_loadb(b.data, b.len, 0, &e);
+        if (msg != NULL)
+            srv->send(srv, msg);
+        else
+            LOGE("publishDiagnostics for %s does not encode: %s", doc->uri, e.text);
+    }
+    mg_buf_release(&b);
+}
+
 void srv__refresh(struct server *srv, struct doc *doc)
 {
     if (doc->needs_parse)
@@ -340,21 +374,32 @@ void srv__refresh(struct server *srv, struct doc *doc)
     if (!doc->needs_analyze)
         return;
     doc->needs_analyze = false;
-    /* Fixes costly to build wait until a code action asks for them. */
+    /* Fixes costly to build wait until a code action asks for them. Only
+     * what the edits since the last analysis can have changed is analysed
+     * again (incr.h), unless a review base filters the findings by line. */
     struct diag_list list;
-    srv__analyze(srv, doc, true, &list);
-    diag_list_release(&doc->diags);
+    struct cfg_resolved cfg;
+    srv__doc_config(srv, doc, &cfg);
+    if (doc->tree == NULL || doc->too_deep || srv__review_wanted(srv, &cfg)) {
+        srv__analyze(srv, doc, true, &list);
+        incr_stamp(doc, &list);
+        incr_forget(doc);
+        diag_list_release(&doc->diags);
+    } else {
+        struct pdoc pd;
+        doc_pdoc(doc, &pd);
+        pd.index = wsi_live_index(srv->windex);
+        incr_analyze(doc, &pd, &cfg, &list);
+    }
+    cfg_resolved_release(&cfg);
+    doc_changes_reset(&doc->changes);
     diag_list_release(&doc->full);
     doc->full_valid = false;
     doc->diags = list;
     doc->diags_version = doc->version;
     doc->result_id++;
-    if (!srv->client_pull_diagnostics) {
-        json_t *params =
-            json_pack("{s:s, s:I, s:o}", "uri", doc->uri, "version", (json_int_t)doc->version,
-                      "diagnostics", srv_diagnostics_json(srv, doc));
-        srv__notify(srv, "textDocument/publishDiagnostics", params);
-    }
+    if (!srv->client_pull_diagnostics)
+        publish(srv, doc);
 }
 
 /* --- requests answered after analysis ------------------------------------ */

@@ -56,6 +56,9 @@ struct server {
 
     /* Takes ownership of `msg`. */
     void (*send)(struct server *srv, json_t *msg);
+    /* A message already encoded (a JSON object); NULL: parsed and given
+     * to `send`. */
+    void (*send_text)(struct server *srv, const char *body, size_t len);
     void *send_ud;
 };
 
@@ -99,8 +102,11 @@ int srv_position_bytes(const struct server *srv, const struct doc *doc, const js
 int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_t *range,
                     uint32_t *start, uint32_t *end);
 
-/* diagnostics.c: LSP Diagnostic[] of the document's current findings. */
-json_t *srv_diagnostics_json(const struct server *srv, const struct doc *doc);
+/* diagnostics.c: LSP Diagnostic[] of the document's current findings, as
+ * JSON text appended to `b`, or as a JSON value. */
+struct mg_buf;
+void srv_diagnostics_text(const struct server *srv, struct doc *doc, struct mg_buf *b);
+json_t *srv_diagnostics_json(const struct server *srv, struct doc *doc);
 /* diagnostics.c: textDocument/codeAction. */
 json_t *srv_code_actions(struct server *srv, struct doc *doc, json_t *params, struct srv_err *err);
 /* hover.c: textDocument/hover on a def or a call: what may escape it. */

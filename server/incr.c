@@ -1,0 +1,608 @@
+/* Incremental analysis; see incr.h. */
+#include "incr.h"
+#include "log.h"
+#include "mg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ANALYZERS 32
+
+/* Sorted, disjoint byte ranges. */
+struct ranges {
+    uint32_t (*v)[2];
+    size_t n, cap;
+};
+
+struct incr {
+    bool valid;                         /* doc->diags came from here and may be carried over */
+    const struct idx_index *index;      /* the workspace index they were made with */
+    struct imp_words *f401;             /* F401's candidate names then; NULL when F401 is off */
+    struct ranges ctx;                  /* the module's statements other than definitions */
+    struct ranges watch[MAX_ANALYZERS]; /* what each watching analyzer read */
+};
+
+/* ---- ranges ---------------------------------------------------------------- */
+
+static void ranges_add(struct ranges *r, uint32_t a, uint32_t b)
+{
+    MG_GROW(r->v, r->cap, r->n + 1);
+    r->v[r->n][0] = a;
+    r->v[r->n++][1] = b;
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : (a[1] < b[1] ? -1 : a[1] > b[1]);
+}
+
+/* Sort and merge ranges that overlap or touch. */
+static void ranges_normalize(struct ranges *r)
+{
+    if (r->n < 2)
+        return;
+    qsort(r->v, r->n, sizeof(*r->v), range_cmp);
+    size_t w = 0;
+    for (size_t i = 1; i < r->n; i++) {
+        if (r->v[i][0] <= r->v[w][1]) {
+            if (r->v[i][1] > r->v[w][1])
+                r->v[w][1] = r->v[i][1];
+        } else {
+            w++;
+            r->v[w][0] = r->v[i][0];
+            r->v[w][1] = r->v[i][1];
+        }
+    }
+    r->n = w + 1;
+}
+
+/* Whether [a, b) meets a range of normalized `r` (an empty [a, a) meets a
+ * range holding a). */
+static bool ranges_meet(const struct ranges *r, uint32_t a, uint32_t b)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->v[mid][1] <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n && (r->v[lo][0] < b || r->v[lo][0] <= a);
+}
+
+static void ranges_free(struct ranges *r)
+{
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- the edit, in old and new offsets ------------------------------------------- */
+
+/* The lines the edits touched: [lo, hi) of the new text, which was
+ * [lo, old_hi) before; `delta` = hi - old_hi. */
+struct span {
+    uint32_t lo, hi, old_hi;
+    int64_t delta;
+};
+
+static uint32_t line_start(const char *t, uint32_t at)
+{
+    while (at > 0 && t[at - 1] != '\n')
+        at--;
+    return at;
+}
+
+/* The end of the line holding `at`, past its '\n'. */
+static uint32_t line_end(const char *t, size_t len, uint32_t at)
+{
+    const char *nl = at < len ? memchr(t + at, '\n', len - at) : NULL;
+    return nl != NULL ? (uint32_t)(nl - t) + 1 : (uint32_t)len;
+}
+
+/* Where old offset x is now, or false when the edited lines held it. */
+static bool shift(const struct span *s, uint32_t *x)
+{
+    if (*x < s->lo)
+        return true;
+    if (*x >= s->old_hi) {
+        *x = (uint32_t)((int64_t)*x + s->delta);
+        return true;
+    }
+    return false;
+}
+
+/* A fix's edits may look one line further (the blank lines around a removed
+ * import): they must keep clear of the lines around the edit too. */
+static bool shift_fix(const struct span *s, uint32_t *x)
+{
+    if ((*x + 1 >= s->lo && *x <= s->old_hi) || !shift(s, x))
+        return false;
+    return true;
+}
+
+/* Shift every offset of `d`; false (d partly shifted) when one was edited. */
+static bool shift_diag(const struct span *s, struct an_diag *d)
+{
+    if (!shift(s, &d->start) || !shift(s, &d->end))
+        return false;
+    if (d->has_noqa_also && !shift(s, &d->noqa_also))
+        return false;
+    for (size_t i = 0; i < d->n_related; i++)
+        if (d->related[i].path == NULL &&
+            (!shift(s, &d->related[i].start) || !shift(s, &d->related[i].end)))
+            return false;
+    for (size_t i = 0; i < d->n_fixes; i++)
+        for (size_t j = 0; j < d->fixes[i].n_edits; j++)
+            if (!shift_fix(s, &d->fixes[i].edits[j].start) ||
+                !shift_fix(s, &d->fixes[i].edits[j].end))
+                return false;
+    return true;
+}
+
+/* Whether any offset of `d` (old offsets) lies on the edited lines. */
+static bool diag_touched(const struct span *s, const struct an_diag *d)
+{
+    uint32_t x;
+#define EDITED(off) (x = (off), !shift(s, &x))
+    if (EDITED(d->start) || EDITED(d->end) || (d->has_noqa_also && EDITED(d->noqa_also)))
+        return true;
+    for (size_t i = 0; i < d->n_related; i++)
+        if (d->related[i].path == NULL &&
+            (EDITED(d->related[i].start) || EDITED(d->related[i].end)))
+            return true;
+#undef EDITED
+    for (size_t i = 0; i < d->n_fixes; i++)
+        for (size_t j = 0; j < d->fixes[i].n_edits; j++) {
+            uint32_t a = d->fixes[i].edits[j].start, b = d->fixes[i].edits[j].end;
+            if (!shift_fix(s, &a) || !shift_fix(s, &b))
+                return true;
+        }
+    return false;
+}
+
+/* ---- units ------------------------------------------------------------------------ */
+
+static bool is_type(TSNode n, const char *type)
+{
+    return strcmp(ts_node_type(n), type) == 0;
+}
+
+/* A definition, seen through its decorators: "function_definition",
+ * "class_definition", or NULL for another statement. */
+static const char *def_kind(TSNode n, TSNode *def)
+{
+    *def = n;
+    if (is_type(n, "decorated_definition")) {
+        *def = ts_node_child_by_field_name(n, "definition", 10);
+        if (ts_node_is_null(*def))
+            return NULL;
+    }
+    if (is_type(*def, "function_definition"))
+        return "function";
+    if (is_type(*def, "class_definition"))
+        return "class";
+    return NULL;
+}
+
+/* Add to `units` what must be analysed again in the class `n` (decorated
+ * or not) whose definition is `cls`, for the edits in `dirty`. */
+static void class_units(TSNode n, TSNode cls, const struct ranges *dirty, struct ranges *units)
+{
+    uint32_t ns = ts_node_start_byte(n), ne = ts_node_end_byte(n);
+    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
+    if (ts_node_is_null(body) || !is_type(body, "block") ||
+        ranges_meet(dirty, ns, ts_node_start_byte(body))) {
+        ranges_add(units, ns, ne); /* the header: the whole class */
+        return;
+    }
+    TSTreeCursor c = ts_tree_cursor_new(body);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode k = ts_tree_cursor_current_node(&c), def;
+            if (is_type(k, "comment") ||
+                !ranges_meet(dirty, ts_node_start_byte(k), ts_node_end_byte(k)))
+                continue;
+            const char *kind = def_kind(k, &def);
+            if (kind == NULL || strcmp(kind, "function") != 0) {
+                ranges_add(units, ns, ne); /* the class's own statements */
+                break;
+            }
+            ranges_add(units, ts_node_start_byte(k), ts_node_end_byte(k));
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+}
+
+/* The units meeting `dirty` (normalized, not empty); *ctx set when a
+ * module statement other than a definition meets it. One pass over the
+ * module's statements from the first edit on. */
+static void units_in(TSNode root, const struct ranges *dirty, struct ranges *units, bool *ctx)
+{
+    uint32_t last = dirty->v[dirty->n - 1][1];
+    TSTreeCursor c = ts_tree_cursor_new(root);
+    if (ts_tree_cursor_goto_first_child_for_byte(&c, dirty->v[0][0]) >= 0) {
+        do {
+            TSNode n = ts_tree_cursor_current_node(&c), def;
+            uint32_t ns = ts_node_start_byte(n), ne = ts_node_end_byte(n);
+            if (ns >= last)
+                break;
+            if (is_type(n, "comment") || !ranges_meet(dirty, ns, ne))
+                continue;
+            const char *kind = def_kind(n, &def);
+            if (kind == NULL)
+                *ctx = true;
+            else if (strcmp(kind, "class") == 0)
+                class_units(n, def, dirty, units);
+            else
+                ranges_add(units, ns, ne);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+}
+
+/* The module's statements that are not definitions or comments. */
+static void ctx_collect(TSNode root, struct ranges *ctx)
+{
+    ctx->n = 0;
+    TSTreeCursor c = ts_tree_cursor_new(root);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode n = ts_tree_cursor_current_node(&c), def;
+            if (!is_type(n, "comment") && def_kind(n, &def) == NULL)
+                ranges_add(ctx, ts_node_start_byte(n), ts_node_end_byte(n));
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    ranges_normalize(ctx);
+}
+
+/* ---- words --------------------------------------------------------------------- */
+
+/* Whether one of the NULL-ended `words` is a substring of s[0, n). */
+static bool has_word(const char *const *words, const char *s, size_t n)
+{
+    for (size_t i = 0; words != NULL && words[i] != NULL; i++)
+        if (mg_memmem(s, n, words[i], strlen(words[i])) != NULL)
+            return true;
+    return false;
+}
+
+/* The words of every incremental decision: a noqa comment may suppress
+ * anything, and the findings' filters read it at file level too. */
+static const char *const always_words[] = {"noqa", NULL};
+/* F401 also reads `# type:` comments, and any import may add names. */
+static const char *const f401_words[] = {"import", "type", NULL};
+
+/* ---- running ------------------------------------------------------------------- */
+
+void incr_stamp(struct doc *doc, struct diag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        l->items[i].serial = doc->next_serial++;
+        l->items[i].born = doc->version;
+    }
+}
+
+static bool verify_wanted(void)
+{
+    static int wanted = -1;
+    if (wanted < 0) {
+        const char *v = getenv("MARGIN_VERIFY_INCREMENTAL");
+        wanted = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+    }
+    return wanted;
+}
+
+/* Run the analyzers of `mask`, each watching one into its own list so its
+ * watch ranges are kept apart. Findings go to `out`. */
+static void run_mask(struct incr *in, const struct pdoc *pd, const struct an_opts *opts,
+                     unsigned mask, struct diag_list *out)
+{
+    size_t na;
+    const struct analyzer *const *an = an_analyzers(&na);
+    unsigned plain = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        if (!an[i]->watches) {
+            plain |= 1u << i;
+            continue;
+        }
+        struct diag_list mine;
+        diag_list_init(&mine);
+        an_run_some(pd, opts, 1u << i, &mine);
+        in->watch[i].n = 0;
+        for (size_t k = 0; k < mine.n_watch; k++)
+            ranges_add(&in->watch[i], mine.watch[k][0], mine.watch[k][1]);
+        ranges_normalize(&in->watch[i]);
+        for (size_t k = 0; k < mine.n; k++) {
+            MG_GROW(out->items, out->cap, out->n + 1);
+            out->items[out->n++] = mine.items[k];
+        }
+        mine.n = 0;
+        diag_list_release(&mine);
+    }
+    if (plain)
+        an_run_some(pd, opts, plain, out);
+    free(out->watch);
+    out->watch = NULL;
+    out->n_watch = out->cap_watch = 0;
+}
+
+static bool f401_on(const struct an_opts *opts)
+{
+    return an_rule_enabled(opts, "F401");
+}
+
+static void whole(struct doc *doc, struct incr *in, const struct pdoc *pd,
+                  const struct an_opts *opts, const struct cfg_resolved *cfg, struct diag_list *out)
+{
+    run_mask(in, pd, opts, ~0u, out);
+    cfg_resolved_filter(cfg, out);
+    incr_stamp(doc, out);
+    diag_list_sort(out);
+    imp_words_free(in->f401);
+    in->f401 = f401_on(opts) ? imp_words_new(pd) : NULL;
+    ctx_collect(ts_tree_root_node(pd->tree), &in->ctx);
+    in->index = pd->index;
+    in->valid = true;
+}
+
+/* Compare the findings of `a` and `b` (sorted) as a client would see them. */
+static bool same_findings(const struct diag_list *a, const struct diag_list *b, const char *uri)
+{
+    bool same = a->n == b->n;
+    for (size_t i = 0; same && i < a->n; i++) {
+        const struct an_diag *x = &a->items[i], *y = &b->items[i];
+        same = x->start == y->start && x->end == y->end && strcmp(x->code, y->code) == 0 &&
+               strcmp(x->message, y->message) == 0 && x->severity == y->severity &&
+               x->n_fixes == y->n_fixes && x->fixes_deferred == y->fixes_deferred &&
+               x->n_related == y->n_related;
+        for (size_t k = 0; same && k < x->n_related; k++)
+            same = x->related[k].start == y->related[k].start &&
+                   x->related[k].end == y->related[k].end;
+        for (size_t k = 0; same && k < x->n_fixes; k++) {
+            same = x->fixes[k].n_edits == y->fixes[k].n_edits;
+            for (size_t j = 0; same && j < x->fixes[k].n_edits; j++)
+                same = x->fixes[k].edits[j].start == y->fixes[k].edits[j].start &&
+                       x->fixes[k].edits[j].end == y->fixes[k].edits[j].end &&
+                       strcmp(x->fixes[k].edits[j].new_text, y->fixes[k].edits[j].new_text) == 0;
+        }
+        if (!same)
+            LOGE("incremental analysis of %s differs at finding %zu: %s %u-%u '%s' vs %s %u-%u "
+                 "'%s'",
+                 uri, i, x->code, x->start, x->end, x->message, y->code, y->start, y->end,
+                 y->message);
+    }
+    if (a->n != b->n)
+        LOGE("incremental analysis of %s: %zu findings, a whole one %zu", uri, a->n, b->n);
+    return same;
+}
+
+void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resolved *cfg,
+                  struct diag_list *out)
+{
+    diag_list_init(out);
+    if (doc->incr == NULL)
+        doc->incr = xcalloc(1, sizeof(*doc->incr));
+    struct incr *in = doc->incr;
+    struct doc_changes *ch = &doc->changes;
+    struct an_opts opts = cfg->opts;
+    opts.lazy_fixes = true;
+    size_t na;
+    const struct analyzer *const *an = an_analyzers(&na);
+
+    if (!in->valid || ch->all || pd->index != in->index || na > MAX_ANALYZERS) {
+        whole(doc, in, pd, &opts, cfg, out);
+        diag_list_release(&doc->diags);
+        return;
+    }
+    if (!ch->any && ch->n_changed == 0) {
+        *out = doc->diags; /* a reparse that changed nothing */
+        diag_list_init(&doc->diags);
+        return;
+    }
+
+    /* The edited lines, and everything tree-sitter reads differently. */
+    const char *t = doc->text;
+    struct span s = {UINT32_MAX, UINT32_MAX, UINT32_MAX, 0}; /* no edit: nothing shifts */
+    if (ch->any) {
+        s.lo = line_start(t, ch->lo);
+        s.hi = line_end(t, doc->len, ch->hi);
+        s.delta = ch->delta;
+        s.old_hi = (uint32_t)((int64_t)s.hi - ch->delta);
+    }
+    struct ranges dirty = {0};
+    if (ch->any)
+        ranges_add(&dirty, s.lo, s.hi);
+    for (size_t i = 0; i < ch->n_changed; i++)
+        ranges_add(&dirty, line_start(t, ch->changed[i][0]),
+                   line_end(t, doc->len, ch->changed[i][1]));
+    ranges_normalize(&dirty);
+
+    /* What meets them: definitions to analyse again, or module statements. */
+    TSNode root = ts_tree_root_node(pd->tree);
+    struct ranges units = {0};
+    bool ctx = false;
+    if (dirty.n > 0)
+        units_in(root, &dirty, &units, &ctx);
+    ranges_normalize(&units);
+    /* The module statements of the last analysis, where they are now. */
+    for (size_t i = 0; i < in->ctx.n && !ctx; i++) {
+        uint32_t a = in->ctx.v[i][0], b = in->ctx.v[i][1];
+        if (b > s.lo && a < s.old_hi) {
+            ctx = true;
+        } else if (!shift(&s, &a) || !shift(&s, &b)) {
+            ctx = true;
+        } else {
+            in->ctx.v[i][0] = a;
+            in->ctx.v[i][1] = b;
+            ctx = ranges_meet(&dirty, a, b);
+        }
+    }
+
+    /* Words in the edited text, old and new. */
+    const char *old_text = ch->old_lines.data ? ch->old_lines.data : "";
+    size_t old_len = ch->old_lines.len;
+    bool noqa = has_word(always_words, old_text, old_len);
+    for (size_t i = 0; i < dirty.n && !noqa; i++)
+        noqa = has_word(always_words, t + dirty.v[i][0], dirty.v[i][1] - dirty.v[i][0]);
+
+    /* Decide per analyzer: run whole, run on `units`, or keep. */
+    unsigned run_whole = 0, run_units = 0;
+    for (size_t i = 0; i < na; i++) {
+        const struct analyzer *a = an[i];
+        bool w = noqa;
+        if (a->locality == AN_PER_DEFINITION) {
+            w = w || ctx || has_word(a->cross_words, old_text, old_len);
+            for (size_t k = 0; k < units.n && !w; k++)
+                w = has_word(a->cross_words, t + units.v[k][0], units.v[k][1] - units.v[k][0]);
+            if (w)
+                run_whole |= 1u << i;
+            else if (units.n > 0)
+                run_units |= 1u << i;
+        } else if (strcmp(a->name, "imports") == 0 && in->f401 != NULL) {
+            w = w || has_word(f401_words, old_text, old_len) ||
+                imp_words_in(in->f401, old_text, old_len);
+            for (size_t k = 0; k < dirty.n && !w; k++) {
+                const char *p = t + dirty.v[k][0];
+                size_t n = dirty.v[k][1] - dirty.v[k][0];
+                w = has_word(f401_words, p, n) || imp_words_in(in->f401, p, n);
+            }
+            if (w)
+                run_whole |= 1u << i;
+        } else if (a->watches) {
+            w = w || ctx || has_word(a->cross_words, old_text, old_len);
+            for (size_t k = 0; k < dirty.n && !w; k++)
+                w = has_word(a->cross_words, t + dirty.v[k][0], dirty.v[k][1] - dirty.v[k][0]);
+            /* What it read, where it is now. */
+            struct ranges *wr = &in->watch[i];
+            for (size_t k = 0; k < wr->n && !w; k++) {
+                uint32_t x = wr->v[k][0], y = wr->v[k][1];
+                if ((y > s.lo && x < s.old_hi) || !shift(&s, &x) || !shift(&s, &y)) {
+                    w = true;
+                } else {
+                    wr->v[k][0] = x;
+                    wr->v[k][1] = y;
+                    w = ranges_meet(&dirty, x, y);
+                }
+            }
+            if (w)
+                run_whole |= 1u << i;
+        } else {
+            run_whole |= 1u << i; /* F401 off, or reads everything */
+        }
+    }
+    /* A finding that cannot be shifted, and that its analyzer would not
+     * make again, sends that analyzer over the whole file. A finding on
+     * the edited lines is made again only if units cover them all. */
+    bool span_covered = false;
+    for (size_t k = 0; k < units.n && ch->any; k++)
+        span_covered |= units.v[k][0] <= s.lo && units.v[k][1] >= s.hi;
+    for (size_t i = 0; i < doc->diags.n && ch->any; i++) {
+        const struct an_diag *d = &doc->diags.items[i];
+        unsigned bit = 1u << d->analyzer;
+        if ((run_whole & bit) || !diag_touched(&s, d))
+            continue;
+        if (run_units & bit) {
+            uint32_t x = d->start;
+            if (shift(&s, &x) ? ranges_meet(&units, x, x) : span_covered)
+                continue;
+        }
+        run_whole |= bit;
+        run_units &= ~bit;
+    }
+
+    /* Carry over what stands. */
+    struct diag_list fresh;
+    diag_list_init(&fresh);
+    for (size_t i = 0; i < doc->diags.n; i++) {
+        struct an_diag *d = &doc->diags.items[i];
+        unsigned bit = 1u << d->analyzer;
+        bool keep = !(run_whole & bit) && shift_diag(&s, d);
+        if (keep && (run_units & bit))
+            keep = !ranges_meet(&units, d->start, d->start);
+        if (keep) {
+            MG_GROW(out->items, out->cap, out->n + 1);
+            out->items[out->n++] = *d;
+        } else {
+            an_diag_release(d);
+        }
+    }
+    doc->diags.n = 0;
+    diag_list_release(&doc->diags);
+
+    /* Analyse what changed. */
+    if (run_whole)
+        run_mask(in, pd, &opts, run_whole, &fresh);
+    if (run_units) {
+        struct pdoc scoped = *pd;
+        scoped.scope = (const uint32_t(*)[2])units.v;
+        scoped.n_scope = units.n;
+        struct diag_list part;
+        diag_list_init(&part);
+        an_run_some(&scoped, &opts, run_units, &part);
+        for (size_t i = 0; i < part.n; i++) {
+            struct an_diag *d = &part.items[i];
+            if (ranges_meet(&units, d->start, d->start)) {
+                MG_GROW(fresh.items, fresh.cap, fresh.n + 1);
+                fresh.items[fresh.n++] = *d;
+            } else {
+                an_diag_release(d);
+            }
+        }
+        part.n = 0;
+        diag_list_release(&part);
+    }
+    cfg_resolved_filter(cfg, &fresh);
+    incr_stamp(doc, &fresh);
+    for (size_t i = 0; i < fresh.n; i++) {
+        MG_GROW(out->items, out->cap, out->n + 1);
+        out->items[out->n++] = fresh.items[i];
+    }
+    fresh.n = 0;
+    diag_list_release(&fresh);
+    diag_list_sort(out);
+
+    for (size_t i = 0; i < na; i++)
+        if ((run_whole & (1u << i)) && strcmp(an[i]->name, "imports") == 0) {
+            imp_words_free(in->f401);
+            in->f401 = f401_on(&opts) ? imp_words_new(pd) : NULL;
+        }
+    if (ctx)
+        ctx_collect(root, &in->ctx);
+    LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x", doc->uri,
+         (long long)doc->version, units.n, run_whole, run_units);
+    ranges_free(&dirty);
+    ranges_free(&units);
+
+    if (verify_wanted()) {
+        struct diag_list check;
+        diag_list_init(&check);
+        an_run_all(pd, &opts, &check);
+        cfg_resolved_filter(cfg, &check);
+        diag_list_sort(&check);
+        if (!same_findings(out, &check, doc->uri))
+            abort();
+        diag_list_release(&check);
+    }
+}
+
+void incr_forget(struct doc *doc)
+{
+    if (doc->incr != NULL)
+        doc->incr->valid = false;
+}
+
+void incr_free(struct incr *in)
+{
+    if (in == NULL)
+        return;
+    imp_words_free(in->f401);
+    ranges_free(&in->ctx);
+    for (size_t i = 0; i < MAX_ANALYZERS; i++)
+        ranges_free(&in->watch[i]);
+    free(in);
+}
