@@ -27,6 +27,13 @@ have_cmd npm || need+=(npm)
 have_cmd nvim || need+=(neovim)
 have_cmd emacs || need+=(emacs-nox)
 dpkg -s elpa-eglot >/dev/null 2>&1 || need+=(elpa-eglot)
+# The VS Code test (tests/editors/vscode_run.py): code-server in headless
+# Chromium; ripgrep for code-server's search, g++ and make for the native
+# modules it builds from npm (node-gyp, against node's own headers).
+have_cmd chromium || need+=(chromium)
+have_cmd rg || need+=(ripgrep)
+have_cmd g++ || need+=(g++)
+have_cmd make || need+=(make)
 if have_cmd pkg-config; then
     have_pc tree-sitter || need+=(libtree-sitter-dev)
     have_pc jansson || need+=(libjansson-dev)

@@ -23,7 +23,9 @@ git ls-files -z -- '*.c' '*.h' | xargs -0 -r clang-format --dry-run -Werror
 echo "== gcc, -Werror"
 CC=gcc configure build -Dwerror=true
 meson compile -C build >/dev/null
-meson test -C build --print-errorlogs --num-processes 2
+meson test -C build --print-errorlogs --num-processes 2 --no-suite vscode
+echo "== VS Code (code-server in headless Chromium), once, on the gcc build"
+meson test -C build --print-errorlogs --suite vscode --logbase testlog-vscode
 
 echo "== clang, -Werror, AddressSanitizer + UndefinedBehaviorSanitizer"
 CC=clang configure build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
@@ -31,14 +33,15 @@ meson compile -C build-asan >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     MARGIN_SANITIZED=1 \
-    meson test -C build-asan --print-errorlogs --num-processes 2
+    meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vscode
 
 # One closing line over both runs, in the plain form CI reads.
-python3 - build build-asan <<'PY'
+python3 - build/meson-logs/testlog.json build/meson-logs/testlog-vscode.json \
+    build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
 ok = bad = skip = 0
-for d in sys.argv[1:]:
-    with open(f"{d}/meson-logs/testlog.json") as f:
+for log in sys.argv[1:]:
+    with open(log) as f:
         for line in f:
             r = json.loads(line)["result"]
             if r in ("OK", "EXPECTEDFAIL"):
