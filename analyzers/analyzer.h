@@ -41,6 +41,9 @@ struct pdoc {
      * keeps only those it asked for). See an_in_scope(). */
     const uint32_t (*scope)[2];
     size_t n_scope;
+    /* The registry's memo of py_module_scan() (pyast.h) for this run: the
+     * analyzers that scan the module share one scan. NULL: none. */
+    struct py_module_memo *memo;
 };
 
 /* Whether [start, end) meets one of doc's scope ranges (always true when
@@ -90,12 +93,16 @@ struct an_diag {
     uint8_t analyzer;
     /* The language server's bookkeeping, not the analyzers': a serial
      * unique within the document, the version the finding was made for,
-     * and its encoded JSON (everything but the range; NULL until encoded,
-     * freed with the list). */
+     * its range in the client's positions, and its encoded JSON (NULL
+     * until encoded, freed with the list): the range, then from byte
+     * `encoded_rest` on everything else. */
     uint64_t serial;
     int64_t born;
+    bool has_pos;    /* pos holds the range as the client counts it */
+    uint32_t pos[4]; /* start line, character, end line, character */
     char *encoded;
-    uint32_t encoded_len;
+    uint32_t encoded_len, encoded_rest;
+    uint32_t encoded_pos[4]; /* the pos `encoded` was made with */
     uint8_t encoded_severity;
 };
 

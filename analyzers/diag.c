@@ -79,6 +79,7 @@ int diag_list_add(struct diag_list *out, const struct an_diag *d)
     c->message = dup_or_empty(d->message);
     c->encoded = NULL; /* the server's cache is never shared */
     c->encoded_len = 0;
+    c->has_pos = false;
     c->fixes = d->n_fixes ? xcalloc(d->n_fixes, sizeof(*c->fixes)) : NULL;
     for (size_t i = 0; i < d->n_fixes; i++) {
         const struct an_fix *f = &d->fixes[i];

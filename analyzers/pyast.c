@@ -545,7 +545,49 @@ static bool visible(const struct pdoc *doc, const struct py_module *m, const str
     return false;
 }
 
+static void module_copy(struct py_module *to, const struct py_module *from)
+{
+    struct py_def *defs = to->defs;
+    struct py_import *imports = to->imports;
+    uint32_t(*all_names)[2] = to->all_names;
+    size_t cap_defs = to->cap_defs, cap_imports = to->cap_imports, cap_all = to->cap_all_names;
+    *to = *from;
+    to->defs = defs, to->imports = imports, to->all_names = all_names;
+    to->cap_defs = cap_defs, to->cap_imports = cap_imports, to->cap_all_names = cap_all;
+    MG_GROW(to->defs, to->cap_defs, from->n_defs);
+    MG_GROW(to->imports, to->cap_imports, from->n_imports);
+    MG_GROW(to->all_names, to->cap_all_names, from->n_all_names);
+    if (from->n_defs)
+        memcpy(to->defs, from->defs, from->n_defs * sizeof(*to->defs));
+    if (from->n_imports)
+        memcpy(to->imports, from->imports, from->n_imports * sizeof(*to->imports));
+    if (from->n_all_names)
+        memcpy(to->all_names, from->all_names, from->n_all_names * sizeof(*to->all_names));
+}
+
+void py_module_memo_release(struct py_module_memo *memo)
+{
+    py_module_release(&memo->m);
+    memo->full = false;
+}
+
+static int module_scan(const struct pdoc *doc, struct py_module *m);
+
 int py_module_scan(const struct pdoc *doc, struct py_module *m)
+{
+    if (doc->memo != NULL && doc->memo->full) {
+        module_copy(m, &doc->memo->m);
+        return 0;
+    }
+    int rc = module_scan(doc, m);
+    if (doc->memo != NULL && rc == 0) {
+        module_copy(&doc->memo->m, m);
+        doc->memo->full = true;
+    }
+    return rc;
+}
+
+static int module_scan(const struct pdoc *doc, struct py_module *m)
 {
     m->n_defs = m->n_imports = m->n_all_names = 0;
     m->has_all = m->is_package = m->is_stub = false;

@@ -130,6 +130,14 @@ int py_module_scan(const struct pdoc *doc, struct py_module *m);
 /* Free what py_module_scan() allocated; `m` may then be scanned again. */
 void py_module_release(struct py_module *m);
 
+/* A scan kept for the other analyzers of one run (pdoc.memo): the first
+ * py_module_scan() of the run fills it, the others copy it. */
+struct py_module_memo {
+    bool full;
+    struct py_module m;
+};
+void py_module_memo_release(struct py_module_memo *memo);
+
 /* The dotted name a decorator or other expression `n` refers to, after
  * resolving the module's imports, into buf (NUL-terminated, at most `size`
  * bytes with the NUL): `@t.overload` with `import typing as t` gives

@@ -1,6 +1,7 @@
 /* The only place that knows every analyzer. Runs them, keeps the findings
  * the user selected and no "# noqa" suppresses, and sorts them. */
 #include "analyzer.h"
+#include "pyast.h"
 #include "log.h"
 #include "mg.h"
 
@@ -344,9 +345,15 @@ bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end)
     return lo < doc->n_scope && (doc->scope[lo][0] < end || doc->scope[lo][0] <= start);
 }
 
-int an_run_some(const struct pdoc *doc, const struct an_opts *opts, unsigned mask,
+int an_run_some(const struct pdoc *doc_in, const struct an_opts *opts, unsigned mask,
                 struct diag_list *out)
 {
+    /* One scan of the module for every analyzer of this run. */
+    struct py_module_memo memo = {0};
+    struct pdoc shared = *doc_in;
+    if (shared.memo == NULL)
+        shared.memo = &memo;
+    const struct pdoc *doc = &shared;
     struct file_noqa fq;
     file_noqa_find(doc, &fq);
     struct noqa_cache cache = {0};
@@ -378,6 +385,7 @@ int an_run_some(const struct pdoc *doc, const struct an_opts *opts, unsigned mas
     }
     for (size_t i = 0; i < fq.n; i++)
         free(fq.directive[i]);
+    py_module_memo_release(&memo);
     return 0;
 }
 

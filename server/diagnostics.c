@@ -217,26 +217,57 @@ static bool encodable(const struct an_diag *d)
     return true;
 }
 
-/* One Diagnostic. The part after the range is kept in the finding, made
- * once: a finding carried over by incremental analysis costs its range. */
+static void put_pos(struct mg_buf *b, const uint32_t pos[4])
+{
+    mg_buf_adds(b, "{\"range\":{\"start\":{\"line\":");
+    put_u64(b, pos[0]);
+    mg_buf_adds(b, ",\"character\":");
+    put_u64(b, pos[1]);
+    mg_buf_adds(b, "},\"end\":{\"line\":");
+    put_u64(b, pos[2]);
+    mg_buf_adds(b, ",\"character\":");
+    put_u64(b, pos[3]);
+    mg_buf_adds(b, "}}");
+}
+
+/* One Diagnostic. Its JSON is kept in the finding: a finding carried over
+ * by incremental analysis costs a copy, and a new range if it moved. */
 static bool put_diag(struct mg_buf *b, const struct server *srv, const struct doc *doc,
                      struct an_diag *d)
 {
+    if (!d->has_pos) {
+        uint32_t start = d->start, end = d->end;
+        widen_empty(doc, &start, &end);
+        pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &d->pos[0], &d->pos[1]);
+        pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &d->pos[2], &d->pos[3]);
+        d->has_pos = true;
+    }
     if (d->encoded == NULL || d->encoded_severity != (uint8_t)d->severity) {
         if (!encodable(d))
             return false;
-        struct mg_buf rest = {0};
-        put_rest(&rest, d);
+        struct mg_buf e = {0};
+        put_pos(&e, d->pos);
+        size_t rest = e.len;
+        put_rest(&e, d);
         free(d->encoded);
         size_t len;
-        d->encoded = mg_buf_detach(&rest, &len);
+        d->encoded = mg_buf_detach(&e, &len);
         d->encoded_len = (uint32_t)len;
+        d->encoded_rest = (uint32_t)rest;
+        memcpy(d->encoded_pos, d->pos, sizeof(d->pos));
         d->encoded_severity = (uint8_t)d->severity;
+    } else if (memcmp(d->encoded_pos, d->pos, sizeof(d->pos)) != 0) {
+        struct mg_buf e = {0};
+        put_pos(&e, d->pos);
+        size_t rest = e.len;
+        mg_buf_add(&e, d->encoded + d->encoded_rest, d->encoded_len - d->encoded_rest);
+        free(d->encoded);
+        size_t len;
+        d->encoded = mg_buf_detach(&e, &len);
+        d->encoded_len = (uint32_t)len;
+        d->encoded_rest = (uint32_t)rest;
+        memcpy(d->encoded_pos, d->pos, sizeof(d->pos));
     }
-    uint32_t start = d->start, end = d->end;
-    widen_empty(doc, &start, &end);
-    mg_buf_adds(b, "{\"range\":");
-    put_range(b, srv, doc, start, end);
     mg_buf_add(b, d->encoded, d->encoded_len);
     if (d->n_related && srv->client_related_info) {
         b->len--; /* reopen the object */

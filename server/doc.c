@@ -38,6 +38,7 @@ void doc_free(struct doc *doc)
     diag_list_release(&doc->full);
     doc_changes_reset(&doc->changes);
     mg_buf_release(&doc->changes.old_lines);
+    mg_buf_release(&doc->changes.old_words);
     free(doc->changes.changed);
     incr_free(doc->incr);
     free(doc);
@@ -100,11 +101,20 @@ static TSPoint point_at(const struct doc *doc, uint32_t off)
 
 void doc_changes_reset(struct doc_changes *ch)
 {
-    ch->all = ch->any = false;
+    ch->all = ch->any = ch->removed_newline = false;
     ch->lo = ch->hi = 0;
     ch->delta = 0;
     ch->old_lines.len = 0;
+    ch->old_words.len = 0;
     ch->n_changed = 0;
+}
+
+/* A byte of an identifier (non-ASCII ones included). */
+static bool is_word_byte(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') ||
+           ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
 }
 
 /* More old text than this and the edits are not worth tracking. */
@@ -141,6 +151,14 @@ static void changes_note(struct doc *doc, uint32_t start, uint32_t end, uint32_t
     }
     mg_buf_add(&ch->old_lines, t + ls, le - ls);
     mg_buf_add(&ch->old_lines, "\n", 1);
+    uint32_t ws = start, we = end;
+    while (ws > ls && is_word_byte(t[ws - 1]))
+        ws--;
+    while (we < le && is_word_byte(t[we]))
+        we++;
+    mg_buf_add(&ch->old_words, t + ws, we - ws);
+    ch->removed_newline |= memchr(t + start, '\n', end - start) != NULL;
+    mg_buf_add(&ch->old_words, "\n", 1);
     if (!ch->any) {
         ch->any = true;
         ch->lo = start;

@@ -20,9 +20,11 @@
  * have changed (a new text, no tree before, too much to track). */
 struct doc_changes {
     bool all, any;
+    bool removed_newline; /* some edit removed a line break */
     uint32_t lo, hi;
     int64_t delta;
     struct mg_buf old_lines;
+    struct mg_buf old_words; /* the old text each edit replaced, widened to whole words */
     uint32_t (*changed)[2];
     size_t n_changed, cap_changed;
 };

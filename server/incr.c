@@ -16,6 +16,7 @@ struct ranges {
 
 struct incr {
     bool valid;                         /* doc->diags came from here and may be carried over */
+    size_t lines;                       /* the text's lines then (pos_index) */
     const struct idx_index *index;      /* the workspace index they were made with */
     struct imp_words *f401;             /* F401's candidate names then; NULL when F401 is off */
     struct ranges ctx;                  /* the module's statements other than definitions */
@@ -275,6 +276,72 @@ static const char *const always_words[] = {"noqa", NULL};
 /* F401 also reads `# type:` comments, and any import may add names. */
 static const char *const f401_words[] = {"import", "type", NULL};
 
+/* A byte of an identifier (non-ASCII ones included). */
+static bool is_word_byte(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') ||
+           ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+}
+
+/* Whether every edit since the last analysis stayed inside one comment
+ * that is not a type comment: then it was one before too (the text up to
+ * the edits is the same, and no line break came or went), and only
+ * comments that say "noqa" or "type" matter to F401. */
+static bool in_comment(const struct doc *doc, const TSTree *tree)
+{
+    const struct doc_changes *ch = &doc->changes;
+    if (!ch->any || ch->removed_newline || ch->n_changed > 0 ||
+        memchr(doc->text + ch->lo, '\n', ch->hi - ch->lo) != NULL)
+        return false;
+    TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(tree), ch->lo, ch->hi);
+    if (strcmp(ts_node_type(n), "comment") != 0 || ts_node_start_byte(n) >= ch->lo ||
+        ts_node_end_byte(n) < ch->hi)
+        return false;
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    const char *old = ch->old_lines.data ? ch->old_lines.data : "";
+    return mg_memmem(doc->text + a, b - a, "type", 4) == NULL &&
+           mg_memmem(old, ch->old_lines.len, "type", 4) == NULL;
+}
+
+/* Whether the words the edits replaced or made, or the lines tree-sitter
+ * reads differently, hold one of `words` or (when `names` is not NULL)
+ * one of F401's names. Words, not lines: typing beside a name does not
+ * make the name edited. */
+static bool edited_hit(const struct doc *doc, const struct span *s, const struct imp_words *names,
+                       const char *const *words)
+{
+    const struct doc_changes *ch = &doc->changes;
+    const char *t = doc->text;
+    struct {
+        const char *p;
+        size_t n;
+    } parts[3];
+    size_t np = 0;
+    parts[np].p = ch->old_words.data ? ch->old_words.data : "";
+    parts[np++].n = ch->old_words.len;
+    if (ch->any) {
+        uint32_t a = ch->lo, b = ch->hi;
+        while (a > s->lo && is_word_byte(t[a - 1]))
+            a--;
+        while (b < s->hi && is_word_byte(t[b]))
+            b++;
+        parts[np].p = t + a;
+        parts[np++].n = b - a;
+    }
+    for (size_t k = 0; k < np; k++)
+        if (has_word(words, parts[k].p, parts[k].n) ||
+            (names != NULL && imp_words_in(names, parts[k].p, parts[k].n)))
+            return true;
+    for (size_t k = 0; k < ch->n_changed; k++) {
+        uint32_t a = line_start(t, ch->changed[k][0]);
+        uint32_t b = line_end(t, doc->len, ch->changed[k][1]);
+        if (has_word(words, t + a, b - a) || (names != NULL && imp_words_in(names, t + a, b - a)))
+            return true;
+    }
+    return false;
+}
+
 /* ---- running ------------------------------------------------------------------- */
 
 void incr_stamp(struct doc *doc, struct diag_list *l)
@@ -347,6 +414,7 @@ static void whole(struct doc *doc, struct incr *in, const struct pdoc *pd,
     in->f401 = f401_on(opts) ? imp_words_new(pd) : NULL;
     ctx_collect(ts_tree_root_node(pd->tree), &in->ctx);
     in->index = pd->index;
+    in->lines = doc->lines.n;
     in->valid = true;
 }
 
@@ -464,19 +532,11 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
             else if (units.n > 0)
                 run_units |= 1u << i;
         } else if (strcmp(a->name, "imports") == 0 && in->f401 != NULL) {
-            w = w || has_word(f401_words, old_text, old_len) ||
-                imp_words_in(in->f401, old_text, old_len);
-            for (size_t k = 0; k < dirty.n && !w; k++) {
-                const char *p = t + dirty.v[k][0];
-                size_t n = dirty.v[k][1] - dirty.v[k][0];
-                w = has_word(f401_words, p, n) || imp_words_in(in->f401, p, n);
-            }
+            w = w || (!in_comment(doc, pd->tree) && edited_hit(doc, &s, in->f401, f401_words));
             if (w)
                 run_whole |= 1u << i;
         } else if (a->watches) {
-            w = w || ctx || has_word(a->cross_words, old_text, old_len);
-            for (size_t k = 0; k < dirty.n && !w; k++)
-                w = has_word(a->cross_words, t + dirty.v[k][0], dirty.v[k][1] - dirty.v[k][0]);
+            w = w || ctx || edited_hit(doc, &s, NULL, a->cross_words);
             /* What it read, where it is now. */
             struct ranges *wr = &in->watch[i];
             for (size_t k = 0; k < wr->n && !w; k++) {
@@ -515,13 +575,20 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         run_units &= ~bit;
     }
 
-    /* Carry over what stands. */
+    /* Carry over what stands. The lines after the edited ones are the
+     * same lines, moved by as many as the edits added. */
+    int64_t dlines = (int64_t)doc->lines.n - (int64_t)in->lines;
     struct diag_list fresh;
     diag_list_init(&fresh);
     for (size_t i = 0; i < doc->diags.n; i++) {
         struct an_diag *d = &doc->diags.items[i];
         unsigned bit = 1u << d->analyzer;
+        bool after = d->start >= s.old_hi; /* a range after the edit moves by whole lines */
         bool keep = !(run_whole & bit) && shift_diag(&s, d);
+        if (keep && after && d->has_pos) {
+            d->pos[0] = (uint32_t)((int64_t)d->pos[0] + dlines);
+            d->pos[2] = (uint32_t)((int64_t)d->pos[2] + dlines);
+        }
         if (keep && (run_units & bit))
             keep = !ranges_meet(&units, d->start, d->start);
         if (keep) {
@@ -573,6 +640,7 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         }
     if (ctx)
         ctx_collect(root, &in->ctx);
+    in->lines = doc->lines.n;
     LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x", doc->uri,
          (long long)doc->version, units.n, run_whole, run_units);
     ranges_free(&dirty);
