@@ -295,20 +295,6 @@ void srv_diagnostics_text(const struct server *srv, struct doc *doc, struct mg_b
     mg_buf_adds(b, "]");
 }
 
-json_t *srv_diagnostics_json(const struct server *srv, struct doc *doc)
-{
-    struct mg_buf b = {0};
-    srv_diagnostics_text(srv, doc, &b);
-    json_error_t e;
-    json_t *arr = json_loadb(b.data, b.len, 0, &e);
-    mg_buf_release(&b);
-    if (arr == NULL) {
-        LOGE("diagnostics of %s do not encode: %s", doc->uri, e.text);
-        arr = json_array();
-    }
-    return arr;
-}
-
 bool srv__kind_wanted(json_t *only, const char *kind)
 {
     if (!json_is_array(only))

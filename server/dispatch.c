@@ -71,6 +71,30 @@ void srv_err_set(struct srv_err *err, int code, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The reply to request `id` whose result is srv->raw_result. */
+static void send_raw_result(struct server *srv, json_t *id)
+{
+    char *idtext = json_dumps(id, JSON_ENCODE_ANY);
+    struct mg_buf b = {0};
+    mg_buf_adds(&b, "{\"jsonrpc\":\"2.0\",\"id\":");
+    mg_buf_adds(&b, idtext ? idtext : "null");
+    mg_buf_adds(&b, ",\"result\":");
+    mg_buf_add(&b, srv->raw_result, srv->raw_result_len);
+    mg_buf_adds(&b, "}");
+    free(idtext);
+    if (srv->send_text != NULL) {
+        srv->send_text(srv, b.data, b.len);
+    } else {
+        json_error_t e;
+        json_t *msg = json_loadb(b.data, b.len, 0, &e);
+        if (msg != NULL)
+            srv->send(srv, msg);
+        else
+            LOGE("a reply does not encode: %s", e.text);
+    }
+    mg_buf_release(&b);
+}
+
 static void reply(struct server *srv, json_t *id, const char *method, json_t *result,
                   struct srv_err *err)
 {
@@ -80,10 +104,16 @@ static void reply(struct server *srv, json_t *id, const char *method, json_t *re
              err->message);
         srv->send(srv, rpc_error(id, err->code, "%s", err->message));
         json_decref(result);
+    } else if (srv->raw_result != NULL) {
+        LOGD("--> reply %s(%s)", method, rpc_id_str(id, idbuf, sizeof(idbuf)));
+        json_decref(result);
+        send_raw_result(srv, id);
     } else {
         LOGD("--> reply %s(%s)", method, rpc_id_str(id, idbuf, sizeof(idbuf)));
         srv->send(srv, rpc_result(id, result));
     }
+    free(srv->raw_result); /* a failed handler may have left one */
+    srv->raw_result = NULL;
     free(err->message);
     err->message = NULL;
     err->code = 0;

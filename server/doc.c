@@ -60,6 +60,7 @@ void doc_set_text(struct doc *doc, const char *text, size_t len)
     doc->needs_parse = true;
     doc->needs_analyze = true;
     doc->changes.all = true;
+    doc->changes.replaced = true;
 }
 
 /* How much one byte of an edit can deepen the parse stack, at most: a new
@@ -101,7 +102,7 @@ static TSPoint point_at(const struct doc *doc, uint32_t off)
 
 void doc_changes_reset(struct doc_changes *ch)
 {
-    ch->all = ch->any = ch->removed_newline = false;
+    ch->all = ch->any = ch->removed_newline = ch->replaced = false;
     ch->lo = ch->hi = 0;
     ch->delta = 0;
     ch->old_lines.len = 0;
@@ -136,8 +137,10 @@ static uint32_t map_through(uint32_t p, uint32_t start, uint32_t end, uint32_t n
 static void changes_note(struct doc *doc, uint32_t start, uint32_t end, uint32_t new_end)
 {
     struct doc_changes *ch = &doc->changes;
-    if (ch->all)
+    if (ch->all) {
+        ch->replaced = true; /* not tracked from here on */
         return;
+    }
     /* The old text of the lines the edit touches. */
     const char *t = doc->text;
     uint32_t ls = start, le = end;
@@ -146,7 +149,7 @@ static void changes_note(struct doc *doc, uint32_t start, uint32_t end, uint32_t
     while (le < doc->len && t[le] != '\n')
         le++;
     if (ch->old_lines.len + (le - ls) + 1 > CHANGES_MAX_OLD_LINES) {
-        ch->all = true;
+        ch->all = ch->replaced = true;
         return;
     }
     mg_buf_add(&ch->old_lines, t + ls, le - ls);

@@ -21,6 +21,7 @@
 struct doc_changes {
     bool all, any;
     bool removed_newline; /* some edit removed a line break */
+    bool replaced;        /* the whole text was replaced: old offsets mean nothing */
     uint32_t lo, hi;
     int64_t delta;
     struct mg_buf old_lines;

@@ -362,6 +362,80 @@ static bool verify_wanted(void)
     return wanted;
 }
 
+/* The client's view of a finding, as far as its encoded JSON goes. */
+static bool same_face(const struct an_diag *a, const struct an_diag *b)
+{
+    return a->start == b->start && a->end == b->end && strcmp(a->code, b->code) == 0 &&
+           strcmp(a->message, b->message) == 0 && a->severity == b->severity &&
+           a->tags == b->tags && (a->n_fixes > 0) == (b->n_fixes > 0) &&
+           a->fixes_deferred == b->fixes_deferred && a->n_related == b->n_related;
+}
+
+/* Give each finding of `fresh` that `prev` (findings made before, already
+ * shifted to the current text) holds too the old one's serial, version,
+ * position and JSON: a finding made again is the same finding to the
+ * client, whose data keeps naming it. The others get new serials. Both
+ * lists are sorted here; `prev` is released. */
+static void carry_identities(struct doc *doc, struct diag_list *prev, struct diag_list *fresh)
+{
+    diag_list_sort(prev);
+    diag_list_sort(fresh);
+    size_t i = 0;
+    for (size_t k = 0; k < fresh->n; k++) {
+        struct an_diag *f = &fresh->items[k];
+        while (i < prev->n && (prev->items[i].start < f->start ||
+                               (prev->items[i].start == f->start && prev->items[i].end < f->end) ||
+                               (prev->items[i].start == f->start && prev->items[i].end == f->end &&
+                                strcmp(prev->items[i].code, f->code) < 0)))
+            i++;
+        struct an_diag *p = NULL;
+        for (size_t j = i;
+             j < prev->n && prev->items[j].start == f->start && prev->items[j].end == f->end &&
+             strcmp(prev->items[j].code, f->code) == 0;
+             j++)
+            if (prev->items[j].encoded != (char *)1 && same_face(&prev->items[j], f)) {
+                p = &prev->items[j];
+                break;
+            }
+        if (p == NULL) {
+            f->serial = doc->next_serial++;
+            f->born = doc->version;
+            continue;
+        }
+        f->serial = p->serial;
+        f->born = p->born;
+        f->has_pos = p->has_pos;
+        memcpy(f->pos, p->pos, sizeof(f->pos));
+        free(f->encoded);
+        f->encoded = p->encoded;
+        f->encoded_len = p->encoded_len;
+        f->encoded_rest = p->encoded_rest;
+        memcpy(f->encoded_pos, p->encoded_pos, sizeof(f->encoded_pos));
+        f->encoded_severity = p->encoded_severity;
+        p->encoded = (char *)1; /* taken: matched once */
+    }
+    for (size_t j = 0; j < prev->n; j++)
+        if (prev->items[j].encoded == (char *)1)
+            prev->items[j].encoded = NULL;
+    diag_list_release(prev);
+}
+
+/* Shift `d` (old offsets) to the current text, its position too; false
+ * when the edit touched it. */
+static bool carry(const struct span *s, int64_t dlines, struct an_diag *d)
+{
+    /* An end after the edited lines moves by whole lines (a range may
+     * hold the edit: an E999 running to the end of the file). */
+    bool start_after = d->start >= s->old_hi, end_after = d->end >= s->old_hi;
+    if (!shift_diag(s, d))
+        return false;
+    if (start_after && d->has_pos)
+        d->pos[0] = (uint32_t)((int64_t)d->pos[0] + dlines);
+    if (end_after && d->has_pos)
+        d->pos[2] = (uint32_t)((int64_t)d->pos[2] + dlines);
+    return true;
+}
+
 /* Run the analyzers of `mask`, each watching one into its own list so its
  * watch ranges are kept apart. Findings go to `out`. */
 static void run_mask(struct incr *in, const struct pdoc *pd, const struct an_opts *opts,
@@ -403,13 +477,15 @@ static bool f401_on(const struct an_opts *opts)
     return an_rule_enabled(opts, "F401");
 }
 
+/* A whole analysis. `prev`: the findings before, shifted to the current
+ * text (their identities carry over), released here. */
 static void whole(struct doc *doc, struct incr *in, const struct pdoc *pd,
-                  const struct an_opts *opts, const struct cfg_resolved *cfg, struct diag_list *out)
+                  const struct an_opts *opts, const struct cfg_resolved *cfg,
+                  struct diag_list *prev, struct diag_list *out)
 {
     run_mask(in, pd, opts, ~0u, out);
     cfg_resolved_filter(cfg, out);
-    incr_stamp(doc, out);
-    diag_list_sort(out);
+    carry_identities(doc, prev, out);
     imp_words_free(in->f401);
     in->f401 = f401_on(opts) ? imp_words_new(pd) : NULL;
     ctx_collect(ts_tree_root_node(pd->tree), &in->ctx);
@@ -462,18 +538,7 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
     size_t na;
     const struct analyzer *const *an = an_analyzers(&na);
 
-    if (!in->valid || ch->all || pd->index != in->index || na > MAX_ANALYZERS) {
-        whole(doc, in, pd, &opts, cfg, out);
-        diag_list_release(&doc->diags);
-        return;
-    }
-    if (!ch->any && ch->n_changed == 0) {
-        *out = doc->diags; /* a reparse that changed nothing */
-        diag_list_init(&doc->diags);
-        return;
-    }
-
-    /* The edited lines, and everything tree-sitter reads differently. */
+    /* The edited lines. */
     const char *t = doc->text;
     struct span s = {UINT32_MAX, UINT32_MAX, UINT32_MAX, 0}; /* no edit: nothing shifts */
     if (ch->any) {
@@ -481,6 +546,32 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         s.hi = line_end(t, doc->len, ch->hi);
         s.delta = ch->delta;
         s.old_hi = (uint32_t)((int64_t)s.hi - ch->delta);
+    }
+    int64_t dlines = (int64_t)doc->lines.n - (int64_t)in->lines;
+
+    if (!in->valid || ch->all || pd->index != in->index || na > MAX_ANALYZERS) {
+        /* The findings before still name theirs, unless the text was
+         * replaced (or they were made some other way). */
+        struct diag_list prev;
+        diag_list_init(&prev);
+        for (size_t i = 0; i < doc->diags.n; i++) {
+            struct an_diag *d = &doc->diags.items[i];
+            if (in->valid && !ch->replaced && carry(&s, dlines, d)) {
+                MG_GROW(prev.items, prev.cap, prev.n + 1);
+                prev.items[prev.n++] = *d;
+            } else {
+                an_diag_release(d);
+            }
+        }
+        doc->diags.n = 0;
+        diag_list_release(&doc->diags);
+        whole(doc, in, pd, &opts, cfg, &prev, out);
+        return;
+    }
+    if (!ch->any && ch->n_changed == 0) {
+        *out = doc->diags; /* a reparse that changed nothing */
+        diag_list_init(&doc->diags);
+        return;
     }
     struct ranges dirty = {0};
     if (ch->any)
@@ -575,28 +666,23 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         run_units &= ~bit;
     }
 
-    /* Carry over what stands. The lines after the edited ones are the
-     * same lines, moved by as many as the edits added. */
-    int64_t dlines = (int64_t)doc->lines.n - (int64_t)in->lines;
-    struct diag_list fresh;
+    /* Carry over what stands; what is analysed again may come back the
+     * same (carry_identities). */
+    struct diag_list fresh, prev;
     diag_list_init(&fresh);
+    diag_list_init(&prev);
     for (size_t i = 0; i < doc->diags.n; i++) {
         struct an_diag *d = &doc->diags.items[i];
         unsigned bit = 1u << d->analyzer;
-        bool after = d->start >= s.old_hi; /* a range after the edit moves by whole lines */
-        bool keep = !(run_whole & bit) && shift_diag(&s, d);
-        if (keep && after && d->has_pos) {
-            d->pos[0] = (uint32_t)((int64_t)d->pos[0] + dlines);
-            d->pos[2] = (uint32_t)((int64_t)d->pos[2] + dlines);
-        }
-        if (keep && (run_units & bit))
-            keep = !ranges_meet(&units, d->start, d->start);
-        if (keep) {
-            MG_GROW(out->items, out->cap, out->n + 1);
-            out->items[out->n++] = *d;
-        } else {
+        if (!carry(&s, dlines, d)) {
             an_diag_release(d);
+            continue;
         }
+        bool keep =
+            !(run_whole & bit) && !((run_units & bit) && ranges_meet(&units, d->start, d->start));
+        struct diag_list *to = keep ? out : &prev;
+        MG_GROW(to->items, to->cap, to->n + 1);
+        to->items[to->n++] = *d;
     }
     doc->diags.n = 0;
     diag_list_release(&doc->diags);
@@ -624,7 +710,7 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         diag_list_release(&part);
     }
     cfg_resolved_filter(cfg, &fresh);
-    incr_stamp(doc, &fresh);
+    carry_identities(doc, &prev, &fresh);
     for (size_t i = 0; i < fresh.n; i++) {
         MG_GROW(out->items, out->cap, out->n + 1);
         out->items[out->n++] = fresh.items[i];

@@ -430,8 +430,14 @@ json_t *srv__diagnostic(struct server *srv, json_t *params, struct srv_err *err)
     const char *prev = json_string_value(json_object_get(params, "previousResultId"));
     if (prev != NULL && strcmp(prev, id) == 0)
         return json_pack("{s:s, s:s}", "kind", "unchanged", "resultId", id);
-    return json_pack("{s:s, s:s, s:o}", "kind", "full", "resultId", id, "items",
-                     srv_diagnostics_json(srv, doc));
+    /* Written as text, as publishDiagnostics is (see publish()). */
+    struct mg_buf b = {0};
+    mg_buf_addf(&b, "{\"kind\":\"full\",\"resultId\":\"%s\",\"items\":", id);
+    srv_diagnostics_text(srv, doc, &b);
+    mg_buf_adds(&b, "}");
+    free(srv->raw_result);
+    srv->raw_result = mg_buf_detach(&b, &srv->raw_result_len);
+    return NULL;
 }
 
 json_t *srv__code_action(struct server *srv, json_t *params, struct srv_err *err)

@@ -59,6 +59,10 @@ struct server {
     /* A message already encoded (a JSON object); NULL: parsed and given
      * to `send`. */
     void (*send_text)(struct server *srv, const char *body, size_t len);
+    /* A request handler's result already encoded (heap JSON text), taken
+     * by the reply instead of the json_t it returns; NULL: none. */
+    char *raw_result;
+    size_t raw_result_len;
     void *send_ud;
 };
 
@@ -103,10 +107,9 @@ int srv_range_bytes(const struct server *srv, const struct doc *doc, const json_
                     uint32_t *start, uint32_t *end);
 
 /* diagnostics.c: LSP Diagnostic[] of the document's current findings, as
- * JSON text appended to `b`, or as a JSON value. */
+ * JSON text appended to `b`. */
 struct mg_buf;
 void srv_diagnostics_text(const struct server *srv, struct doc *doc, struct mg_buf *b);
-json_t *srv_diagnostics_json(const struct server *srv, struct doc *doc);
 /* diagnostics.c: textDocument/codeAction. */
 json_t *srv_code_actions(struct server *srv, struct doc *doc, json_t *params, struct srv_err *err);
 /* hover.c: textDocument/hover on a def or a call: what may escape it. */

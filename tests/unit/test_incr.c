@@ -149,9 +149,13 @@ Test(incr, imports_used_and_unused_as_you_type)
     /* ... and deleting the use makes it unused again. */
     at = offset_of(d, "    print(os.getcwd())\n");
     edit(d, at, at + (uint32_t)strlen("    print(os.getcwd())\n"), "");
-    /* An import added at module level, then removed. */
+    /* An import added at module level, then removed: the whole file is
+     * analysed again, and the findings that come back the same keep their
+     * serials (the client's data still names them). */
+    uint64_t d102 = serial_at(d, "D102", offset_of(d, "get("));
     at = offset_of(d, "import re\n");
     type_at(d, at, "import sys\n");
+    cr_assert_eq(serial_at(d, "D102", offset_of(d, "get(")), d102);
     at = offset_of(d, "import sys\n");
     edit(d, at, at + 11, "");
     doc_free(d);
