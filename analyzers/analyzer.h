@@ -22,6 +22,7 @@ const char *an_severity_name(enum an_severity s);
 enum an_tag { AN_TAG_UNNECESSARY = 1u << 0, AN_TAG_DEPRECATED = 1u << 1 };
 
 struct idx_index;
+struct py_module;
 
 /* One document as analyzers see it, borrowed for one run. */
 struct pdoc {
@@ -44,6 +45,11 @@ struct pdoc {
     /* The registry's memo of py_module_scan() (pyast.h) for this run: the
      * analyzers that scan the module share one scan. NULL: none. */
     struct py_module_memo *memo;
+    /* With a scope: the module's imports and __all__ (a struct py_module
+     * whose definitions are left out) as a whole scan found them, in this
+     * text's offsets; py_module_scan() then walks only the definitions in
+     * scope. NULL: none. */
+    const struct py_module *facts;
 };
 
 /* Whether [start, end) meets one of doc's scope ranges (always true when
@@ -175,6 +181,8 @@ int diag_list_addf(struct diag_list *out, const char *code, enum an_severity sev
     __attribute__((format(printf, 7, 8)));
 /* Sort by (start, end, code) and drop exact duplicates (same range, code, message). */
 void diag_list_sort(struct diag_list *l);
+/* The order diag_list_sort() sorts by: <0, 0 (duplicates) or >0. */
+int an_diag_cmp(const struct an_diag *a, const struct an_diag *b);
 
 /* The edits fix-all applies: the first safe fix of every finding, in order,
  * skipping a fix any of whose edits overlaps (or touches the same insertion

@@ -116,9 +116,8 @@ int diag_list_addf(struct diag_list *out, const char *code, enum an_severity sev
     return rc;
 }
 
-static int cmp_diag(const void *a, const void *b)
+int an_diag_cmp(const struct an_diag *x, const struct an_diag *y)
 {
-    const struct an_diag *x = a, *y = b;
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
     if (x->end != y->end)
@@ -127,6 +126,11 @@ static int cmp_diag(const void *a, const void *b)
     if (c != 0)
         return c;
     return strcmp(x->message, y->message);
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    return an_diag_cmp(a, b);
 }
 
 void diag_list_sort(struct diag_list *l)

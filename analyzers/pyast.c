@@ -587,22 +587,16 @@ int py_module_scan(const struct pdoc *doc, struct py_module *m)
     return rc;
 }
 
-static int module_scan(const struct pdoc *doc, struct py_module *m)
+/* Walk the definitions at and under `start` (the module, or one of its
+ * statements) into m->defs; with `facts`, also the module-level imports
+ * and __all__ (only when walking from the module). */
+static void walk_defs(const struct pdoc *doc, struct py_module *m, const struct syms *sy,
+                      TSNode start, bool facts)
 {
-    m->n_defs = m->n_imports = m->n_all_names = 0;
-    m->has_all = m->is_package = m->is_stub = false;
-    path_facts(doc->path, m);
-    if (doc->tree == NULL)
-        return 0;
-    TSNode root = ts_tree_root_node(doc->tree);
-    m->has_errors = ts_node_has_error(root);
-
-    struct syms sy;
-    syms_init(ts_tree_language(doc->tree), &sy);
     struct open_def *open = NULL;
     size_t n_open = 0, cap_open = 0;
     TSNode decorated = {0}; /* the decorated_definition last entered */
-    TSTreeCursor c = ts_tree_cursor_new(root);
+    TSTreeCursor c = ts_tree_cursor_new(start);
     uint32_t depth = 0;
     for (;;) {
         while (n_open > 0 && open[n_open - 1].depth >= depth)
@@ -612,7 +606,7 @@ static int module_scan(const struct pdoc *doc, struct py_module *m)
         int parent = n_open > 0 ? open[n_open - 1].def : -1;
         bool descend = false;
         uint32_t jump = UINT32_MAX; /* descend straight to the child at this byte */
-        if (sym == sy.v[S_FUNCTION] || sym == sy.v[S_CLASS]) {
+        if (sym == sy->v[S_FUNCTION] || sym == sy->v[S_CLASS]) {
             bool wrapped = !ts_node_is_null(decorated) &&
                            ts_node_end_byte(decorated) == ts_node_end_byte(n) &&
                            ts_node_start_byte(decorated) < ts_node_start_byte(n);
@@ -628,20 +622,20 @@ static int module_scan(const struct pdoc *doc, struct py_module *m)
             descend = added->in_scope && !ts_node_is_null(body) && may_define(doc, body);
             if (descend)
                 jump = ts_node_start_byte(body);
-        } else if (sym == sy.v[S_DECORATED]) {
+        } else if (sym == sy->v[S_DECORATED]) {
             decorated = n;
             TSNode def = field(n, F_DEFINITION);
             descend = !ts_node_is_null(def);
             if (descend)
                 jump = ts_node_start_byte(def);
-        } else if (depth == 0 || is_container(&sy, sym)) {
+        } else if (depth == 0 || is_container(sy, sym)) {
             descend = true; /* the module, blocks, compound statements */
-        } else if (parent < 0) {
-            if (sym == sy.v[S_EXPRESSION_STATEMENT])
+        } else if (parent < 0 && facts) {
+            if (sym == sy->v[S_EXPRESSION_STATEMENT])
                 scan_all(doc, m, n);
-            else if (sym == sy.v[S_IMPORT])
+            else if (sym == sy->v[S_IMPORT])
                 scan_import(m, n, false);
-            else if (sym == sy.v[S_IMPORT_FROM])
+            else if (sym == sy->v[S_IMPORT_FROM])
                 scan_import(m, n, true);
         }
         if (descend &&
@@ -650,7 +644,11 @@ static int module_scan(const struct pdoc *doc, struct py_module *m)
             depth++;
             continue;
         }
-        while (!ts_tree_cursor_goto_next_sibling(&c)) {
+        for (;;) {
+            if (depth == 0)
+                goto done; /* never to the siblings of `start` */
+            if (ts_tree_cursor_goto_next_sibling(&c))
+                break;
             if (!ts_tree_cursor_goto_parent(&c))
                 goto done;
             depth--;
@@ -659,6 +657,94 @@ static int module_scan(const struct pdoc *doc, struct py_module *m)
 done:
     ts_tree_cursor_delete(&c);
     free(open);
+}
+
+/* Whether module statement `n` is a definition (decorated or not). */
+static bool is_def_stmt(const struct syms *sy, TSNode n)
+{
+    TSSymbol sym = ts_node_symbol(n);
+    return sym == sy->v[S_FUNCTION] || sym == sy->v[S_CLASS] || sym == sy->v[S_DECORATED];
+}
+
+/* With a scope and the module's facts (pdoc.facts): only the module's
+ * definitions that meet the scope, and the definition before each (an
+ * @overload stub before its implementation), are walked; imports and
+ * __all__ come from the facts. False when that cannot be told apart from
+ * a whole scan (a statement before holds definitions of its own). */
+static bool scan_scoped(const struct pdoc *doc, struct py_module *m, const struct syms *sy)
+{
+    const struct py_module *f = doc->facts;
+    MG_GROW(m->imports, m->cap_imports, f->n_imports);
+    MG_GROW(m->all_names, m->cap_all_names, f->n_all_names);
+    if (f->n_imports)
+        memcpy(m->imports, f->imports, f->n_imports * sizeof(*m->imports));
+    if (f->n_all_names)
+        memcpy(m->all_names, f->all_names, f->n_all_names * sizeof(*m->all_names));
+    m->n_imports = f->n_imports;
+    m->n_all_names = f->n_all_names;
+    m->has_all = f->has_all;
+    TSNode root = ts_tree_root_node(doc->tree);
+    uint32_t done = 0; /* module statements before this byte are walked */
+    for (size_t r = 0; r < doc->n_scope; r++) {
+        TSTreeCursor c = ts_tree_cursor_new(root);
+        if (ts_tree_cursor_goto_first_child_for_byte(&c, doc->scope[r][0]) < 0) {
+            ts_tree_cursor_delete(&c);
+            continue;
+        }
+        bool need_prev = true;
+        do {
+            TSNode n = ts_tree_cursor_current_node(&c);
+            uint32_t ns = ts_node_start_byte(n);
+            if (ns >= doc->scope[r][1])
+                break;
+            if (ns < done || !is_def_stmt(sy, n))
+                continue;
+            if (need_prev) {
+                /* The definition before it, past comments and statements
+                 * that define nothing. */
+                need_prev = false;
+                TSNode p = ts_node_prev_sibling(n);
+                for (int k = 0; !ts_node_is_null(p) && k < 64; k++, p = ts_node_prev_sibling(p)) {
+                    if (is_def_stmt(sy, p)) {
+                        if (ts_node_start_byte(p) >= done)
+                            walk_defs(doc, m, sy, p, false);
+                        break;
+                    }
+                    if (strcmp(ts_node_type(p), "comment") != 0 && may_define(doc, p)) {
+                        ts_tree_cursor_delete(&c);
+                        return false;
+                    }
+                }
+                if (!ts_node_is_null(p) && !is_def_stmt(sy, p)) {
+                    ts_tree_cursor_delete(&c);
+                    return false; /* too far to look */
+                }
+            }
+            walk_defs(doc, m, sy, n, false);
+            done = ts_node_end_byte(n);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+        ts_tree_cursor_delete(&c);
+    }
+    return true;
+}
+
+static int module_scan(const struct pdoc *doc, struct py_module *m)
+{
+    m->n_defs = m->n_imports = m->n_all_names = 0;
+    m->has_all = m->is_package = m->is_stub = false;
+    path_facts(doc->path, m);
+    if (doc->tree == NULL)
+        return 0;
+    TSNode root = ts_tree_root_node(doc->tree);
+    m->has_errors = ts_node_has_error(root);
+
+    struct syms sy;
+    syms_init(ts_tree_language(doc->tree), &sy);
+    if (doc->scope == NULL || doc->facts == NULL || !scan_scoped(doc, m, &sy)) {
+        m->n_defs = m->n_imports = m->n_all_names = 0;
+        m->has_all = false;
+        walk_defs(doc, m, &sy, root, true);
+    }
 
     /* Decorators need every import; visibility needs the parents first,
      * which the pre-order walk guarantees. */

@@ -2,6 +2,7 @@
 #include "incr.h"
 #include "log.h"
 #include "mg.h"
+#include "pyast.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct incr {
     struct imp_words *f401;             /* F401's candidate names then; NULL when F401 is off */
     struct ranges ctx;                  /* the module's statements other than definitions */
     struct ranges watch[MAX_ANALYZERS]; /* what each watching analyzer read */
+    struct py_module facts;             /* the module's imports and __all__ (no definitions) */
+    bool has_facts;
 };
 
 /* ---- ranges ---------------------------------------------------------------- */
@@ -259,6 +262,38 @@ static void ctx_collect(TSNode root, struct ranges *ctx)
     ranges_normalize(ctx);
 }
 
+/* ---- the module's facts ---------------------------------------------------------- */
+
+/* Scan the module's imports and __all__ afresh (a whole scan; the
+ * definitions are dropped: their nodes belong to this tree only). */
+static void facts_collect(struct incr *in, const struct pdoc *pd)
+{
+    struct pdoc whole_doc = *pd;
+    whole_doc.scope = NULL;
+    whole_doc.n_scope = 0;
+    whole_doc.memo = NULL;
+    whole_doc.facts = NULL;
+    py_module_scan(&whole_doc, &in->facts);
+    in->facts.n_defs = 0;
+    in->has_facts = true;
+}
+
+/* Move the facts to the current text; they lie in module statements the
+ * edit did not touch (else the module's statements changed: collect). */
+static void facts_shift(struct incr *in, const struct span *s)
+{
+    struct py_module *m = &in->facts;
+    bool ok = true;
+    for (size_t i = 0; i < m->n_imports && ok; i++) {
+        struct py_import *p = &m->imports[i];
+        ok = shift(s, &p->local_start) && shift(s, &p->local_end) && shift(s, &p->module_start) &&
+             shift(s, &p->module_end) && shift(s, &p->member_start) && shift(s, &p->member_end);
+    }
+    for (size_t i = 0; i < m->n_all_names && ok; i++)
+        ok = shift(s, &m->all_names[i][0]) && shift(s, &m->all_names[i][1]);
+    in->has_facts = ok;
+}
+
 /* ---- words --------------------------------------------------------------------- */
 
 /* Whether one of the NULL-ended `words` is a substring of s[0, n). */
@@ -420,6 +455,34 @@ static void carry_identities(struct doc *doc, struct diag_list *prev, struct dia
     diag_list_release(prev);
 }
 
+/* Merge sorted `from` into sorted `into` (what diag_list_sort() would
+ * make of both: duplicates dropped), in one pass; `from` is emptied. */
+static void merge_sorted(struct diag_list *into, struct diag_list *from)
+{
+    if (from->n == 0) {
+        diag_list_release(from);
+        return;
+    }
+    struct an_diag *v = xmalloc((into->n + from->n) * sizeof(*v));
+    size_t i = 0, j = 0, n = 0;
+    while (i < into->n || j < from->n) {
+        struct an_diag *next;
+        if (j >= from->n || (i < into->n && an_diag_cmp(&into->items[i], &from->items[j]) <= 0))
+            next = &into->items[i++];
+        else
+            next = &from->items[j++];
+        if (n > 0 && an_diag_cmp(&v[n - 1], next) == 0)
+            an_diag_release(next);
+        else
+            v[n++] = *next;
+    }
+    free(into->items);
+    into->items = v;
+    into->n = into->cap = n;
+    from->n = 0;
+    diag_list_release(from);
+}
+
 /* Shift `d` (old offsets) to the current text, its position too; false
  * when the edit touched it. */
 static bool carry(const struct span *s, int64_t dlines, struct an_diag *d)
@@ -489,6 +552,7 @@ static void whole(struct doc *doc, struct incr *in, const struct pdoc *pd,
     imp_words_free(in->f401);
     in->f401 = f401_on(opts) ? imp_words_new(pd) : NULL;
     ctx_collect(ts_tree_root_node(pd->tree), &in->ctx);
+    facts_collect(in, pd);
     in->index = pd->index;
     in->lines = doc->lines.n;
     in->valid = true;
@@ -694,6 +758,10 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         struct pdoc scoped = *pd;
         scoped.scope = (const uint32_t(*)[2])units.v;
         scoped.n_scope = units.n;
+        if (!ctx && in->has_facts) {
+            facts_shift(in, &s);
+            scoped.facts = in->has_facts ? &in->facts : NULL;
+        }
         struct diag_list part;
         diag_list_init(&part);
         an_run_some(&scoped, &opts, run_units, &part);
@@ -710,22 +778,20 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         diag_list_release(&part);
     }
     cfg_resolved_filter(cfg, &fresh);
-    carry_identities(doc, &prev, &fresh);
-    for (size_t i = 0; i < fresh.n; i++) {
-        MG_GROW(out->items, out->cap, out->n + 1);
-        out->items[out->n++] = fresh.items[i];
-    }
-    fresh.n = 0;
-    diag_list_release(&fresh);
-    diag_list_sort(out);
+    carry_identities(doc, &prev, &fresh); /* sorts `fresh` */
+    merge_sorted(out, &fresh);
 
     for (size_t i = 0; i < na; i++)
         if ((run_whole & (1u << i)) && strcmp(an[i]->name, "imports") == 0) {
             imp_words_free(in->f401);
             in->f401 = f401_on(&opts) ? imp_words_new(pd) : NULL;
         }
-    if (ctx)
+    if (ctx) {
         ctx_collect(root, &in->ctx);
+        facts_collect(in, pd);
+    } else if (!run_units && in->has_facts) {
+        facts_shift(in, &s); /* kept in step with the text */
+    }
     in->lines = doc->lines.n;
     LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x", doc->uri,
          (long long)doc->version, units.n, run_whole, run_units);
@@ -756,6 +822,7 @@ void incr_free(struct incr *in)
         return;
     imp_words_free(in->f401);
     ranges_free(&in->ctx);
+    py_module_release(&in->facts);
     for (size_t i = 0; i < MAX_ANALYZERS; i++)
         ranges_free(&in->watch[i]);
     free(in);
