@@ -55,6 +55,9 @@ struct pdoc {
 /* Whether [start, end) meets one of doc's scope ranges (always true when
  * the document has no scope). */
 bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end);
+/* Whether [start, end) meets one of the n sorted, disjoint ranges `v` (an
+ * empty [start, start) meets a range holding start). */
+bool an_ranges_meet(const uint32_t (*v)[2], size_t n, uint32_t start, uint32_t end);
 
 struct an_edit {
     uint32_t start, end; /* bytes of the document: replace [start, end) */

@@ -3043,32 +3043,43 @@ static void find_import_names(struct imp *c)
     free(words);
 }
 
-/* Every word of the text that is a candidate name (or `__all__`), in
- * order: the walk enters only subtrees holding one. Words in strings and
- * comments count too: they may be annotations or type comments. */
-static void scan_words(struct imp *c)
+/* The words of s[0, n) that are candidate names (or `__all__`): appended,
+ * as offsets from `base`, to rec->occ; or, with no `rec`, only whether
+ * there is one. */
+static bool words_scan(struct imp *rec, const struct imp *c, const char *s, size_t n, uint32_t base)
 {
-    const unsigned char *t = (const unsigned char *)c->text;
-    uint32_t i = 0, n = c->len;
+    const unsigned char *t = (const unsigned char *)s;
+    size_t i = 0;
     while (i < n) {
         unsigned char ch = t[i];
         if (!is_ident_char(ch)) {
             i++;
             continue;
         }
-        uint32_t s = i++;
+        size_t b = i++;
         while (i < n && is_ident_char(t[i]))
             i++;
-        uint32_t len = i - s;
+        size_t len = i - b;
         if (ch >= '0' && ch <= '9')
             continue;
         if (!(c->lenmask[ch] & ((uint64_t)1 << (len < 63 ? len : 63))))
             continue;
-        if (name_find(c, c->text + s, len) == NONE)
+        if (name_find(c, s + b, len) == NONE)
             continue;
-        MG_GROW(c->occ, c->cap_occ, c->n_occ + 1);
-        c->occ[c->n_occ++] = s;
+        if (rec == NULL)
+            return true;
+        MG_GROW(rec->occ, rec->cap_occ, rec->n_occ + 1);
+        rec->occ[rec->n_occ++] = base + (uint32_t)b;
     }
+    return false;
+}
+
+/* Every word of the text that is a candidate name (or `__all__`), in
+ * order: the walk enters only subtrees holding one. Words in strings and
+ * comments count too: they may be annotations or type comments. */
+static void scan_words(struct imp *c)
+{
+    words_scan(c, c, c->text, c->len, 0);
 }
 
 /* ---- pass 2: what reaches each load ---- */
@@ -4259,26 +4270,7 @@ struct imp_words *imp_words_new(const struct pdoc *doc)
 
 bool imp_words_in(const struct imp_words *w, const char *s, size_t n)
 {
-    const unsigned char *t = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char ch = t[i];
-        if (!is_ident_char(ch)) {
-            i++;
-            continue;
-        }
-        size_t b = i++;
-        while (i < n && is_ident_char(t[i]))
-            i++;
-        size_t len = i - b;
-        if (ch >= '0' && ch <= '9')
-            continue;
-        if (!(w->c.lenmask[ch] & ((uint64_t)1 << (len < 63 ? len : 63))))
-            continue;
-        if (name_find(&w->c, s + b, len) != NONE)
-            return true;
-    }
-    return false;
+    return words_scan(NULL, &w->c, s, n, 0);
 }
 
 void imp_words_free(struct imp_words *w)

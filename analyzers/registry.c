@@ -327,22 +327,24 @@ const struct analyzer *const *an_analyzers(size_t *n_out)
     return analyzers;
 }
 
-bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end)
+bool an_ranges_meet(const uint32_t (*v)[2], size_t n, uint32_t start, uint32_t end)
 {
-    if (doc->scope == NULL)
-        return true;
     /* The first range that ends after `start`; it meets [start, end) when
-     * it begins before `end` (an empty [start, start) meets a range
-     * holding start). */
-    size_t lo = 0, hi = doc->n_scope;
+     * it begins before `end`, or at `start` for an empty one. */
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (doc->scope[mid][1] <= start)
+        if (v[mid][1] <= start)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < doc->n_scope && (doc->scope[lo][0] < end || doc->scope[lo][0] <= start);
+    return lo < n && (v[lo][0] < end || v[lo][0] <= start);
+}
+
+bool an_in_scope(const struct pdoc *doc, uint32_t start, uint32_t end)
+{
+    return doc->scope == NULL || an_ranges_meet(doc->scope, doc->n_scope, start, end);
 }
 
 int an_run_some(const struct pdoc *doc_in, const struct an_opts *opts, unsigned mask,

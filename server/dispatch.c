@@ -82,16 +82,7 @@ static void send_raw_result(struct server *srv, json_t *id)
     mg_buf_add(&b, srv->raw_result, srv->raw_result_len);
     mg_buf_adds(&b, "}");
     free(idtext);
-    if (srv->send_text != NULL) {
-        srv->send_text(srv, b.data, b.len);
-    } else {
-        json_error_t e;
-        json_t *msg = json_loadb(b.data, b.len, 0, &e);
-        if (msg != NULL)
-            srv->send(srv, msg);
-        else
-            LOGE("a reply does not encode: %s", e.text);
-    }
+    srv__send_text(srv, b.data, b.len);
     mg_buf_release(&b);
 }
 

@@ -61,19 +61,10 @@ static void ranges_normalize(struct ranges *r)
     r->n = w + 1;
 }
 
-/* Whether [a, b) meets a range of normalized `r` (an empty [a, a) meets a
- * range holding a). */
+/* Whether [a, b) meets a range of normalized `r`. */
 static bool ranges_meet(const struct ranges *r, uint32_t a, uint32_t b)
 {
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->v[mid][1] <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < r->n && (r->v[lo][0] < b || r->v[lo][0] <= a);
+    return an_ranges_meet((const uint32_t(*)[2])r->v, r->n, a, b);
 }
 
 static void ranges_free(struct ranges *r)

@@ -74,5 +74,8 @@ void srv__refresh(struct server *srv, struct doc *doc);
 struct doc *srv__param_doc(struct server *srv, json_t *params, struct srv_err *err);
 /* Send a notification (takes `params`). */
 void srv__notify(struct server *srv, const char *method, json_t *params);
+/* Send a message already encoded as JSON text (through srv->send_text, or
+ * parsed and given to srv->send when there is none). */
+void srv__send_text(struct server *srv, const char *body, size_t len);
 
 #endif

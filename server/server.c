@@ -54,6 +54,20 @@ void srv_release(struct server *srv)
     memset(srv, 0, sizeof(*srv));
 }
 
+void srv__send_text(struct server *srv, const char *body, size_t len)
+{
+    if (srv->send_text != NULL) {
+        srv->send_text(srv, body, len);
+        return;
+    }
+    json_error_t e;
+    json_t *msg = json_loadb(body, len, 0, &e);
+    if (msg != NULL)
+        srv->send(srv, msg);
+    else
+        LOGE("an outgoing message does not encode: %s", e.text);
+}
+
 void srv__notify(struct server *srv, const char *method, json_t *params)
 {
     srv->send(srv, rpc_notification(method, params));
@@ -354,16 +368,7 @@ static void publish(struct server *srv, struct doc *doc)
     mg_buf_addf(&b, ",\"version\":%lld,\"diagnostics\":", (long long)doc->version);
     srv_diagnostics_text(srv, doc, &b);
     mg_buf_adds(&b, "}}");
-    if (srv->send_text != NULL) {
-        srv->send_text(srv, b.data, b.len);
-    } else {
-        json_error_t e;
-        json_t *msg = json_loadb(b.data, b.len, 0, &e);
-        if (msg != NULL)
-            srv->send(srv, msg);
-        else
-            LOGE("publishDiagnostics for %s does not encode: %s", doc->uri, e.text);
-    }
+    srv__send_text(srv, b.data, b.len);
     mg_buf_release(&b);
 }
 

@@ -36,25 +36,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 EXT_DIR = os.path.join(SOURCE_ROOT, "editors", "vscode")
 TIMEOUT = float(os.environ.get("MARGIN_VSCODE_TEST_TIMEOUT", "180"))
-SKIP = 77
 CODE_SERVER = "4.100.3"
 
-
-def unavailable(why):
-    if os.environ.get("CI"):
-        print("FAIL: %s; scripts/setup.sh installs it, so CI must have it" % why)
-        return 1
-    print("SKIP: %s (scripts/setup.sh installs it)" % why)
-    return SKIP
-
-
-def tail(path, n=60):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.readlines()
-    except OSError:
-        return "(no %s)\n" % path
-    return "".join(lines[-n:])
+sys.path.insert(0, HERE)
+from run import SKIP, tail, unavailable  # noqa: E402  (the Neovim and Emacs runner's helpers)
 
 
 def missing_tool():
