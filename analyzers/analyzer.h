@@ -50,6 +50,10 @@ struct pdoc {
      * text's offsets; py_module_scan() then walks only the definitions in
      * scope. NULL: none. */
     const struct py_module *facts;
+    /* Whole-file analyzers that can may report only the findings about
+     * these names (NUL-separated, ending with an empty one); NULL: all.
+     * F401 examines the imports of these names only. */
+    const char *only_names;
 };
 
 /* Whether [start, end) meets one of doc's scope ranges (always true when
@@ -280,6 +284,19 @@ struct imp_words;
 struct imp_words *imp_words_new(const struct pdoc *doc);
 /* Whether s[0, n) holds one of the names as a whole word. */
 bool imp_words_in(const struct imp_words *w, const char *s, size_t n);
+/* With `w` made from `doc` (the current text): the names whose F401 findings an
+ * edit of text holding the words of texts[0, n_texts) may change (the
+ * names of the import statements binding one of those words, and of the
+ * statements sharing a line with them), appended to `only` as pdoc's
+ * only_names wants them, and those statements' byte ranges in *ranges
+ * (a heap array, caller frees); with a statement in a block of imports
+ * only, the block's statements too (their fix may be one `pass`). False
+ * (nothing appended) when F401 must run whole: `__all__`, or what looked
+ * like an indented import statement is not one. */
+struct mg_buf;
+bool imp_words_closure(const struct imp_words *w, const struct pdoc *doc, const char *const *texts,
+                       const size_t *lens, size_t n_texts, struct mg_buf *only,
+                       uint32_t (**ranges)[2], size_t *n_ranges);
 void imp_words_free(struct imp_words *w);
 
 #endif

@@ -581,6 +581,17 @@ struct imp {
     uint32_t *occ;
     size_t n_occ, cap_occ;
 
+    /* pass 0's import statements, for incremental analysis (imp_words) */
+    struct text_stmt {
+        uint32_t start, end;      /* its first line's start to its last name */
+        uint32_t first_id, n_ids; /* its names: text_ids[first_id, +n_ids) */
+        bool indented;            /* not at the module's own indentation */
+    } * text_stmts;
+    size_t n_text_stmts, cap_text_stmts;
+    uint32_t *text_ids;
+    size_t n_text_ids, cap_text_ids;
+    bool record_stmts;
+
     /* the walk */
     struct task *tasks;
     size_t n_tasks, cap_tasks;
@@ -3031,6 +3042,16 @@ static void find_import_names(struct imp *c)
         if (!ok)
             continue;
         c->has_dotted |= dotted;
+        if (c->record_stmts) {
+            MG_GROW(c->text_stmts, c->cap_text_stmts, c->n_text_stmts + 1);
+            struct text_stmt *ts = &c->text_stmts[c->n_text_stmts++];
+            uint32_t line = line_start_of(t, at);
+            ts->start = line;
+            ts->end = i;
+            ts->indented = is_hspace(t[line]);
+            ts->first_id = (uint32_t)c->n_text_ids;
+            ts->n_ids = 0;
+        }
         for (size_t k = 0; k < n_words; k++) {
             uint32_t id = name_intern(c, t + words[k].at, words[k].len);
             if (id == NONE)
@@ -3038,6 +3059,11 @@ static void find_import_names(struct imp *c)
             c->names[id].flags |= NAME_TRACKED;
             if (words[k].aliased)
                 c->names[id].flags |= NAME_ALIASED;
+            if (c->record_stmts) {
+                MG_GROW(c->text_ids, c->cap_text_ids, c->n_text_ids + 1);
+                c->text_ids[c->n_text_ids++] = id;
+                c->text_stmts[c->n_text_stmts - 1].n_ids++;
+            }
         }
     }
     free(words);
@@ -3064,10 +3090,14 @@ static bool words_scan(struct imp *rec, const struct imp *c, const char *s, size
             continue;
         if (!(c->lenmask[ch] & ((uint64_t)1 << (len < 63 ? len : 63))))
             continue;
-        if (name_find(c, s + b, len) == NONE)
+        uint32_t id = name_find(c, s + b, len);
+        if (id == NONE)
             continue;
         if (rec == NULL)
             return true;
+        /* Only the names examined (all but those only_names leaves out). */
+        if (!(c->names[id].flags & NAME_TRACKED) && id != c->id_all)
+            continue;
         MG_GROW(rec->occ, rec->cap_occ, rec->n_occ + 1);
         rec->occ[rec->n_occ++] = base + (uint32_t)b;
     }
@@ -4181,6 +4211,8 @@ out:
 
 static void imp_release(struct imp *c)
 {
+    free(c->text_stmts);
+    free(c->text_ids);
     ts_tree_cursor_delete(&c->cur);
     if (c->sub != NULL)
         ts_parser_delete(c->sub);
@@ -4233,6 +4265,17 @@ static int run(const struct pdoc *doc, const struct an_opts *opts, struct diag_l
     c->is_init = is_init_file(doc);
     c->cur = ts_tree_cursor_new(c->root);
     find_import_names(c);
+    if (doc->only_names != NULL) {
+        /* Only these names are examined (incremental analysis). */
+        for (size_t id = 0; id < c->n_names; id++) {
+            bool wanted = false;
+            for (const char *p = doc->only_names; *p && !wanted; p += strlen(p) + 1)
+                wanted = strlen(p) == c->names[id].len &&
+                         memcmp(p, c->chars.data + c->names[id].off, c->names[id].len) == 0;
+            if (!wanted)
+                c->names[id].flags &= ~(unsigned)NAME_TRACKED;
+        }
+    }
     if (c->n_names > 0) {
         c->id_all = name_intern(c, "__all__", 7);
         scan_words(c);
@@ -4259,6 +4302,7 @@ struct imp_words *imp_words_new(const struct pdoc *doc)
     w->c.doc = doc;
     w->c.text = doc->text;
     w->c.len = (uint32_t)doc->len;
+    w->c.record_stmts = true;
     find_import_names(&w->c);
     name_intern(&w->c, "__all__", 7);
     /* The text is not kept: the names hold copies of what they are. */
@@ -4271,6 +4315,122 @@ struct imp_words *imp_words_new(const struct pdoc *doc)
 bool imp_words_in(const struct imp_words *w, const char *s, size_t n)
 {
     return words_scan(NULL, &w->c, s, n, 0);
+}
+
+/* Whether the import statement at line `start` lies in a block of import
+ * statements only (then its fix may be the block's: `pass`); -1 when it
+ * cannot be told. The block's byte range goes to *bs, *be. */
+static int in_import_block(const struct pdoc *doc, uint32_t start, uint32_t *bs, uint32_t *be)
+{
+    uint32_t at = start;
+    while (at < doc->len && is_hspace(doc->text[at]))
+        at++;
+    TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(doc->tree), at, at);
+    while (!ts_node_is_null(n) && nk_of(n) != NK_IMPORT_STATEMENT &&
+           nk_of(n) != NK_IMPORT_FROM_STATEMENT && nk_of(n) != NK_FUTURE_IMPORT_STATEMENT)
+        n = ts_node_parent(n);
+    if (ts_node_is_null(n))
+        return -1;
+    TSNode blk = ts_node_parent(n);
+    if (ts_node_is_null(blk) || nk_of(blk) != NK_BLOCK)
+        return -1;
+    *bs = ts_node_start_byte(blk);
+    *be = ts_node_end_byte(blk);
+    uint32_t count = ts_node_named_child_count(blk);
+    for (uint32_t i = 0; i < count; i++) {
+        enum nk k = nk_of(ts_node_named_child(blk, i));
+        if (k != NK_IMPORT_STATEMENT && k != NK_IMPORT_FROM_STATEMENT &&
+            k != NK_FUTURE_IMPORT_STATEMENT && k != NK_COMMENT)
+            return 0;
+    }
+    return 1;
+}
+
+bool imp_words_closure(const struct imp_words *w, const struct pdoc *doc, const char *const *texts,
+                       const size_t *lens, size_t n_texts, struct mg_buf *only,
+                       uint32_t (**ranges)[2], size_t *n_ranges)
+{
+    const struct imp *c = &w->c;
+    *ranges = NULL;
+    *n_ranges = 0;
+    /* The names the texts hold. */
+    uint8_t *hit = xcalloc(c->n_names + 1, 1);
+    for (size_t k = 0; k < n_texts; k++) {
+        const unsigned char *t = (const unsigned char *)texts[k];
+        size_t i = 0, n = lens[k];
+        while (i < n) {
+            if (!is_ident_char(t[i])) {
+                i++;
+                continue;
+            }
+            size_t b = i++;
+            while (i < n && is_ident_char(t[i]))
+                i++;
+            uint32_t id = name_find(c, texts[k] + b, i - b);
+            if (id != NONE && !(t[b] >= '0' && t[b] <= '9'))
+                hit[id] = 1;
+        }
+    }
+    bool ok = !(c->id_all != NONE && c->id_all < c->n_names && hit[c->id_all]);
+    /* The statements binding them, those sharing their lines, and those
+     * of a block of imports only: their findings' fixes are made together. */
+    uint8_t *take = xcalloc(c->n_text_stmts + 1, 1);
+    uint8_t *blocked = xcalloc(c->n_text_stmts + 1, 1); /* its block is looked at */
+    for (size_t s = 0; s < c->n_text_stmts; s++) {
+        const struct text_stmt *st = &c->text_stmts[s];
+        for (uint32_t k = 0; k < st->n_ids && !take[s]; k++)
+            take[s] = hit[c->text_ids[st->first_id + k]];
+    }
+    for (bool grew = true; grew && ok;) {
+        grew = false;
+        for (size_t s = 0; s + 1 < c->n_text_stmts; s++) {
+            const struct text_stmt *a = &c->text_stmts[s], *b = &c->text_stmts[s + 1];
+            bool one_line = b->start <= a->end;
+            if (one_line && take[s] != take[s + 1]) {
+                take[s] = take[s + 1] = 1;
+                grew = true;
+            }
+        }
+        for (size_t s = 0; s < c->n_text_stmts && ok; s++) {
+            if (!take[s] || blocked[s] || !c->text_stmts[s].indented)
+                continue;
+            blocked[s] = 1;
+            uint32_t bs = 0, be = 0;
+            int imports_only = in_import_block(doc, c->text_stmts[s].start, &bs, &be);
+            if (imports_only < 0) {
+                ok = false; /* not a statement after all: cannot tell */
+            } else if (imports_only) {
+                uint32_t ls = line_start_of(doc->text, bs);
+                for (size_t o = 0; o < c->n_text_stmts; o++)
+                    if (!take[o] && c->text_stmts[o].start >= ls && c->text_stmts[o].start < be) {
+                        take[o] = 1;
+                        grew = true;
+                    }
+            }
+        }
+    }
+    free(blocked);
+    if (ok) {
+        for (size_t s = 0; s < c->n_text_stmts; s++) {
+            if (!take[s])
+                continue;
+            const struct text_stmt *st = &c->text_stmts[s];
+            for (uint32_t k = 0; k < st->n_ids; k++)
+                hit[c->text_ids[st->first_id + k]] = 1;
+            *ranges = xrealloc(*ranges, (*n_ranges + 1) * sizeof(**ranges));
+            (*ranges)[*n_ranges][0] = st->start;
+            (*ranges)[(*n_ranges)++][1] = st->end;
+        }
+        for (size_t id = 0; id < c->n_names; id++)
+            if (hit[id] && (c->names[id].flags & NAME_TRACKED)) {
+                mg_buf_add(only, c->chars.data + c->names[id].off, c->names[id].len);
+                mg_buf_add(only, "", 1);
+            }
+        mg_buf_add(only, "", 1);
+    }
+    free(take);
+    free(hit);
+    return ok;
 }
 
 void imp_words_free(struct imp_words *w)

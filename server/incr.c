@@ -299,8 +299,30 @@ static bool has_word(const char *const *words, const char *s, size_t n)
 /* The words of every incremental decision: a noqa comment may suppress
  * anything, and the findings' filters read it at file level too. */
 static const char *const always_words[] = {"noqa", NULL};
-/* F401 also reads `# type:` comments, and any import may add names. */
-static const char *const f401_words[] = {"import", "type", NULL};
+/* Any import may add names F401 follows. */
+static const char *const f401_words[] = {"import", NULL};
+
+/* Whether s[0, n) holds a type comment (`# type: ...`), which F401 reads
+ * as code. */
+static bool has_type_comment(const char *s, size_t n)
+{
+    for (const char *p = memchr(s, '#', n); p != NULL;
+         p = memchr(p + 1, '#', n - (size_t)(p + 1 - s))) {
+        const char *q = p + 1, *end = s + n;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (end - q < 4 || memcmp(q, "type", 4) != 0)
+            continue;
+        q += 4;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < end && *q == ':')
+            return true;
+        if (p + 1 >= end)
+            break;
+    }
+    return false;
+}
 
 /* A byte of an identifier (non-ASCII ones included). */
 static bool is_word_byte(char c)
@@ -310,10 +332,10 @@ static bool is_word_byte(char c)
            ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
 }
 
-/* Whether every edit since the last analysis stayed inside one comment
- * that is not a type comment: then it was one before too (the text up to
- * the edits is the same, and no line break came or went), and only
- * comments that say "noqa" or "type" matter to F401. */
+/* Whether every edit since the last analysis stayed inside one comment:
+ * then it was one before too (the text up to the edits is the same, and
+ * no line break came or went), and only noqa and type comments matter to
+ * F401 (the callers look for those on the edited lines). */
 static bool in_comment(const struct doc *doc, const TSTree *tree)
 {
     const struct doc_changes *ch = &doc->changes;
@@ -324,48 +346,79 @@ static bool in_comment(const struct doc *doc, const TSTree *tree)
     if (strcmp(ts_node_type(n), "comment") != 0 || ts_node_start_byte(n) >= ch->lo ||
         ts_node_end_byte(n) < ch->hi)
         return false;
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    const char *old = ch->old_lines.data ? ch->old_lines.data : "";
-    return mg_memmem(doc->text + a, b - a, "type", 4) == NULL &&
-           mg_memmem(old, ch->old_lines.len, "type", 4) == NULL;
+    return true;
 }
 
-/* Whether the words the edits replaced or made, or the lines tree-sitter
- * reads differently, hold one of `words` or (when `names` is not NULL)
- * one of F401's names. Words, not lines: typing beside a name does not
- * make the name edited. */
-static bool edited_hit(const struct doc *doc, const struct span *s, const struct imp_words *names,
-                       const char *const *words)
+/* The texts an edit's effects show in: the words the edits replaced, the
+ * words they made, and the lines tree-sitter reads differently. Words, not
+ * lines: typing beside a name does not make the name edited. Returns the
+ * count (heap arrays; caller frees). */
+static size_t edited_texts(const struct doc *doc, const struct span *s, const char ***texts,
+                           size_t **lens)
 {
     const struct doc_changes *ch = &doc->changes;
     const char *t = doc->text;
-    struct {
-        const char *p;
-        size_t n;
-    } parts[3];
-    size_t np = 0;
-    parts[np].p = ch->old_words.data ? ch->old_words.data : "";
-    parts[np++].n = ch->old_words.len;
+    size_t n = 0;
+    *texts = xmalloc((ch->n_changed + 2) * sizeof(**texts));
+    *lens = xmalloc((ch->n_changed + 2) * sizeof(**lens));
+    (*texts)[n] = ch->old_words.data ? ch->old_words.data : "";
+    (*lens)[n++] = ch->old_words.len;
     if (ch->any) {
         uint32_t a = ch->lo, b = ch->hi;
         while (a > s->lo && is_word_byte(t[a - 1]))
             a--;
         while (b < s->hi && is_word_byte(t[b]))
             b++;
-        parts[np].p = t + a;
-        parts[np++].n = b - a;
+        (*texts)[n] = t + a;
+        (*lens)[n++] = b - a;
     }
-    for (size_t k = 0; k < np; k++)
-        if (has_word(words, parts[k].p, parts[k].n) ||
-            (names != NULL && imp_words_in(names, parts[k].p, parts[k].n)))
-            return true;
     for (size_t k = 0; k < ch->n_changed; k++) {
         uint32_t a = line_start(t, ch->changed[k][0]);
         uint32_t b = line_end(t, doc->len, ch->changed[k][1]);
-        if (has_word(words, t + a, b - a) || (names != NULL && imp_words_in(names, t + a, b - a)))
-            return true;
+        (*texts)[n] = t + a;
+        (*lens)[n++] = b - a;
     }
-    return false;
+    return n;
+}
+
+/* Whether the edited texts hold one of `words` or (when `names` is not
+ * NULL) one of F401's names. */
+static bool edited_hit(const struct doc *doc, const struct span *s, const struct imp_words *names,
+                       const char *const *words)
+{
+    const char **texts;
+    size_t *lens;
+    size_t n = edited_texts(doc, s, &texts, &lens);
+    bool hit = false;
+    for (size_t k = 0; k < n && !hit; k++)
+        hit = has_word(words, texts[k], lens[k]) ||
+              (names != NULL && imp_words_in(names, texts[k], lens[k]));
+    free(texts);
+    free(lens);
+    return hit;
+}
+
+/* F401 for the names the edit touched (imp_words_closure): their import
+ * statements' ranges go to `ranges`, the names to `only`. False: run it
+ * whole. */
+static bool f401_partial(const struct doc *doc, const struct span *s, const struct pdoc *pd,
+                         struct mg_buf *only, struct ranges *ranges)
+{
+    struct imp_words *now = imp_words_new(pd);
+    const char **texts;
+    size_t *lens;
+    size_t n = edited_texts(doc, s, &texts, &lens);
+    uint32_t(*r)[2];
+    size_t nr;
+    bool ok = imp_words_closure(now, pd, texts, lens, n, only, &r, &nr);
+    for (size_t k = 0; ok && k < nr; k++)
+        ranges_add(ranges, r[k][0], r[k][1]);
+    ranges_normalize(ranges);
+    free(r);
+    free(texts);
+    free(lens);
+    imp_words_free(now);
+    return ok;
 }
 
 /* ---- running ------------------------------------------------------------------- */
@@ -664,8 +717,11 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
     for (size_t i = 0; i < dirty.n && !noqa; i++)
         noqa = has_word(always_words, t + dirty.v[i][0], dirty.v[i][1] - dirty.v[i][0]);
 
-    /* Decide per analyzer: run whole, run on `units`, or keep. */
-    unsigned run_whole = 0, run_units = 0;
+    /* Decide per analyzer: run whole, run on `units`, run for some names
+     * (F401), or keep. */
+    unsigned run_whole = 0, run_units = 0, run_partial = 0;
+    struct mg_buf only = {0};
+    struct ranges f401_ranges = {0};
     for (size_t i = 0; i < na; i++) {
         const struct analyzer *a = an[i];
         bool w = noqa;
@@ -678,7 +734,23 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
             else if (units.n > 0)
                 run_units |= 1u << i;
         } else if (strcmp(a->name, "imports") == 0 && in->f401 != NULL) {
-            w = w || (!in_comment(doc, pd->tree) && edited_hit(doc, &s, in->f401, f401_words));
+            bool typed = has_type_comment(old_text, old_len);
+            for (size_t k = 0; k < dirty.n && !typed; k++)
+                typed = has_type_comment(t + dirty.v[k][0], dirty.v[k][1] - dirty.v[k][0]);
+            if (w || typed) {
+                w = true; /* a noqa or a type comment on the edited lines */
+            } else if (in_comment(doc, pd->tree)) {
+                /* only a comment changed: keep */
+            } else if (edited_hit(doc, &s, NULL, f401_words)) {
+                w = true; /* an import statement */
+            } else if (edited_hit(doc, &s, in->f401, NULL)) {
+                /* A name an import binds: those imports only, if they
+                 * can be told apart. */
+                if (f401_partial(doc, &s, pd, &only, &f401_ranges))
+                    run_partial |= 1u << i;
+                else
+                    w = true;
+            }
             if (w)
                 run_whole |= 1u << i;
         } else if (a->watches) {
@@ -717,8 +789,14 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
             if (shift(&s, &x) ? ranges_meet(&units, x, x) : span_covered)
                 continue;
         }
+        if (run_partial & bit) {
+            uint32_t x = d->start;
+            if (shift(&s, &x) && ranges_meet(&f401_ranges, x, x))
+                continue;
+        }
         run_whole |= bit;
         run_units &= ~bit;
+        run_partial &= ~bit;
     }
 
     /* Carry over what stands; what is analysed again may come back the
@@ -733,8 +811,9 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
             an_diag_release(d);
             continue;
         }
-        bool keep =
-            !(run_whole & bit) && !((run_units & bit) && ranges_meet(&units, d->start, d->start));
+        bool keep = !(run_whole & bit) &&
+                    !((run_units & bit) && ranges_meet(&units, d->start, d->start)) &&
+                    !((run_partial & bit) && ranges_meet(&f401_ranges, d->start, d->start));
         struct diag_list *to = keep ? out : &prev;
         MG_GROW(to->items, to->cap, to->n + 1);
         to->items[to->n++] = *d;
@@ -768,6 +847,26 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         part.n = 0;
         diag_list_release(&part);
     }
+    if (run_partial) {
+        struct pdoc some = *pd;
+        some.only_names = only.data;
+        struct diag_list part;
+        diag_list_init(&part);
+        an_run_some(&some, &opts, run_partial, &part);
+        for (size_t i = 0; i < part.n; i++) {
+            struct an_diag *d = &part.items[i];
+            if (ranges_meet(&f401_ranges, d->start, d->start)) {
+                MG_GROW(fresh.items, fresh.cap, fresh.n + 1);
+                fresh.items[fresh.n++] = *d;
+            } else {
+                an_diag_release(d);
+            }
+        }
+        part.n = 0;
+        diag_list_release(&part);
+    }
+    mg_buf_release(&only);
+    ranges_free(&f401_ranges);
     cfg_resolved_filter(cfg, &fresh);
     carry_identities(doc, &prev, &fresh); /* sorts `fresh` */
     merge_sorted(out, &fresh);
@@ -784,8 +883,8 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         facts_shift(in, &s); /* kept in step with the text */
     }
     in->lines = doc->lines.n;
-    LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x", doc->uri,
-         (long long)doc->version, units.n, run_whole, run_units);
+    LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x, by name %#x", doc->uri,
+         (long long)doc->version, units.n, run_whole, run_units, run_partial);
     ranges_free(&dirty);
     ranges_free(&units);
 

@@ -45,6 +45,14 @@ static void analyse(struct doc *d)
     struct diag_list want;
     diag_list_init(&want);
     an_run_all(&pd, &opts, &want);
+    if (got.n != want.n) {
+        for (size_t i = 0; i < got.n; i++)
+            cr_log_error("incremental: %s %u-%u %s", got.items[i].code, got.items[i].start,
+                         got.items[i].end, got.items[i].message);
+        for (size_t i = 0; i < want.n; i++)
+            cr_log_error("whole: %s %u-%u %s", want.items[i].code, want.items[i].start,
+                         want.items[i].end, want.items[i].message);
+    }
     cr_assert_eq(got.n, want.n, "v%lld: %zu findings incrementally, %zu whole; text:\n%s",
                  (long long)d->version, got.n, want.n, d->text);
     for (size_t i = 0; i < got.n; i++) {
@@ -279,5 +287,34 @@ Test(incr, random_edits_match_whole_analysis)
             edit(d, at, at, snippets[(size_t)rand() % (sizeof(snippets) / sizeof(*snippets))]);
         }
     }
+    doc_free(d);
+}
+
+/* F401 by name: typing a name an import binds re-examines that import,
+ * the statements on its line, and a block made of imports only. */
+Test(incr, imports_by_name)
+{
+    struct doc *d = open_doc("\"\"\"Module.\"\"\"\n"
+                             "import os, re\n"
+                             "import sys; import json\n"
+                             "from typing import TYPE_CHECKING\n"
+                             "\n"
+                             "if TYPE_CHECKING:\n"
+                             "    import abc\n"
+                             "    import ast\n"
+                             "\n"
+                             "\n"
+                             "def f(x):\n"
+                             "    \"\"\"F.\"\"\"\n"
+                             "    return x\n");
+    uint32_t at = offset_of(d, "    return x\n");
+    type_at(d, at, "    print(os, sys, abc)\n");
+    at = offset_of(d, "print(os");
+    edit(d, at + 6, at + 8, "re");
+    edit(d, at + 6, at + 8, "js");
+    edit(d, at + 8, at + 8, "on");
+    at = offset_of(d, "abc)");
+    edit(d, at, at + 3, "ast");
+    edit(d, at, at + 3, "x");
     doc_free(d);
 }
