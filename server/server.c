@@ -372,6 +372,36 @@ static void publish(struct server *srv, struct doc *doc)
     mg_buf_release(&b);
 }
 
+/* What a client sees of a finding: which one it is (its serial names its
+ * code, message and data) and where, as it counts positions. */
+struct face {
+    uint64_t serial;
+    uint32_t pos[4];
+    bool has_pos;
+};
+
+static struct face *faces_of(const struct diag_list *l)
+{
+    struct face *f = xmalloc((l->n + 1) * sizeof(*f));
+    for (size_t i = 0; i < l->n; i++) {
+        f[i].serial = l->items[i].serial;
+        f[i].has_pos = l->items[i].has_pos;
+        memcpy(f[i].pos, l->items[i].pos, sizeof(f[i].pos));
+    }
+    return f;
+}
+
+static bool same_faces(const struct face *f, size_t n, const struct diag_list *l)
+{
+    if (n != l->n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].serial != l->items[i].serial || !f[i].has_pos || !l->items[i].has_pos ||
+            memcmp(f[i].pos, l->items[i].pos, sizeof(f[i].pos)) != 0)
+            return false;
+    return true;
+}
+
 void srv__refresh(struct server *srv, struct doc *doc)
 {
     if (doc->needs_parse)
@@ -385,6 +415,8 @@ void srv__refresh(struct server *srv, struct doc *doc)
     struct diag_list list;
     struct cfg_resolved cfg;
     srv__doc_config(srv, doc, &cfg);
+    struct face *before = faces_of(&doc->diags);
+    size_t n_before = doc->diags.n;
     if (doc->tree == NULL || doc->too_deep || srv__review_wanted(srv, &cfg)) {
         srv__analyze(srv, doc, true, &list);
         incr_stamp(doc, &list);
@@ -402,7 +434,11 @@ void srv__refresh(struct server *srv, struct doc *doc)
     doc->full_valid = false;
     doc->diags = list;
     doc->diags_version = doc->version;
-    doc->result_id++;
+    /* A pull with the previous resultId is answered "unchanged" when the
+     * client would see the same findings at the same places. */
+    if (!same_faces(before, n_before, &doc->diags))
+        doc->result_id++;
+    free(before);
     if (!srv->client_pull_diagnostics)
         publish(srv, doc);
 }
