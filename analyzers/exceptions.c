@@ -428,12 +428,6 @@ static void names_release(struct names *t)
 
 /* ---- text helpers ------------------------------------------------------- */
 
-static bool is_ident_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || (unsigned char)ch >= 0x80;
-}
-
 /* Append where `word` occurs in the text, starting a word (and, when
  * `whole`, ending one too). */
 static void offsets_find(const struct ctx *c, const char *word, bool whole, struct offsets *o)
@@ -442,8 +436,8 @@ static void offsets_find(const struct ctx *c, const char *word, bool whole, stru
     const char *p = c->text, *stop = c->text + c->len;
     while (p < stop && (p = mg_memmem(p, (size_t)(stop - p), word, n)) != NULL) {
         size_t at = (size_t)(p - c->text);
-        if ((at == 0 || !is_ident_char(c->text[at - 1])) &&
-            (!whole || at + n >= c->len || !is_ident_char(c->text[at + n]))) {
+        if ((at == 0 || !mg_is_ident_byte(c->text[at - 1])) &&
+            (!whole || at + n >= c->len || !mg_is_ident_byte(c->text[at + n]))) {
             MG_GROW(o->at, o->cap, o->n + 1);
             o->at[o->n++] = (uint32_t)at;
         }
@@ -1148,7 +1142,7 @@ static void note_import(struct ctx *c, TSNode stmt, enum kind k)
          * characters and dots. */
         size_t at = 0;
         for (uint32_t i = 0; i < len; i++)
-            if (is_ident_char(t[i]) || t[i] == '.')
+            if (mg_is_ident_byte(t[i]) || t[i] == '.')
                 prefix[at++] = t[i];
         prefix[at++] = '.';
         prefix[at] = '\0';
@@ -1181,7 +1175,7 @@ static void note_import(struct ctx *c, TSNode stmt, enum kind k)
                 mg_buf_add(&v, b, blen);
             else
                 for (uint32_t i = 0; i < dlen; i++)
-                    if (is_ident_char(d[i]) || d[i] == '.')
+                    if (mg_is_ident_byte(d[i]) || d[i] == '.')
                         mg_buf_add(&v, d + i, 1);
             names_put(&c->imports, b, blen, mg_buf_detach(&v, NULL));
         } while (ts_tree_cursor_goto_next_sibling(&cur));

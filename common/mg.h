@@ -4,6 +4,7 @@
 #define MG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,5 +77,14 @@ int mg_run_on_big_stack(size_t stack_size, int (*fn)(void *), void *arg);
 #define MG_BIG_STACK ((size_t)512 << 20)
 
 #define MG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A byte of a Python identifier: ASCII letters, digits, '_', and every
+ * byte of a non-ASCII character. */
+static inline bool mg_is_ident_byte(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') ||
+           ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+}
 
 #endif

@@ -115,21 +115,26 @@ static void put_str(struct mg_buf *b, const char *s, size_t n)
     mg_buf_add(b, "\"", 1);
 }
 
-static void put_range(struct mg_buf *b, const struct server *srv, const struct doc *doc,
-                      uint32_t start, uint32_t end)
+/* An LSP Range: pos holds start line, character, end line, character. */
+static void put_range_pos(struct mg_buf *b, const uint32_t pos[4])
 {
-    uint32_t l0, c0, l1, c1;
-    pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &l0, &c0);
-    pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &l1, &c1);
     mg_buf_adds(b, "{\"start\":{\"line\":");
-    put_u64(b, l0);
+    put_u64(b, pos[0]);
     mg_buf_adds(b, ",\"character\":");
-    put_u64(b, c0);
+    put_u64(b, pos[1]);
     mg_buf_adds(b, "},\"end\":{\"line\":");
-    put_u64(b, l1);
+    put_u64(b, pos[2]);
     mg_buf_adds(b, ",\"character\":");
-    put_u64(b, c1);
+    put_u64(b, pos[3]);
     mg_buf_adds(b, "}}");
+}
+
+/* The client's positions of bytes [start, end) of the document. */
+static void range_pos(const struct server *srv, const struct doc *doc, uint32_t start, uint32_t end,
+                      uint32_t pos[4])
+{
+    pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &pos[0], &pos[1]);
+    pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &pos[2], &pos[3]);
 }
 
 static bool is_utf8(const char *s)
@@ -186,19 +191,16 @@ static void put_related(struct mg_buf *b, const struct server *srv, const struct
             char *uri = doc_path_to_uri(r->path);
             put_str(b, uri, strlen(uri));
             free(uri);
-            char pos[64];
-            snprintf(pos, sizeof(pos), "{\"line\":%u,\"character\":%u}", r->line, r->character);
-            mg_buf_adds(b, ",\"range\":{\"start\":");
-            mg_buf_adds(b, pos);
-            mg_buf_adds(b, ",\"end\":");
-            mg_buf_adds(b, pos);
-            mg_buf_adds(b, "}},\"message\":");
+            mg_buf_adds(b, ",\"range\":");
+            put_range_pos(b, (const uint32_t[4]){r->line, r->character, r->line, r->character});
         } else {
             put_str(b, doc->uri, strlen(doc->uri));
+            uint32_t pos[4];
+            range_pos(srv, doc, r->start, r->end, pos);
             mg_buf_adds(b, ",\"range\":");
-            put_range(b, srv, doc, r->start, r->end);
-            mg_buf_adds(b, "},\"message\":");
+            put_range_pos(b, pos);
         }
+        mg_buf_adds(b, "},\"message\":");
         put_str(b, r->message, strlen(r->message));
         mg_buf_adds(b, "}");
     }
@@ -217,19 +219,6 @@ static bool encodable(const struct an_diag *d)
     return true;
 }
 
-static void put_pos(struct mg_buf *b, const uint32_t pos[4])
-{
-    mg_buf_adds(b, "{\"range\":{\"start\":{\"line\":");
-    put_u64(b, pos[0]);
-    mg_buf_adds(b, ",\"character\":");
-    put_u64(b, pos[1]);
-    mg_buf_adds(b, "},\"end\":{\"line\":");
-    put_u64(b, pos[2]);
-    mg_buf_adds(b, ",\"character\":");
-    put_u64(b, pos[3]);
-    mg_buf_adds(b, "}}");
-}
-
 /* One Diagnostic. Its JSON is kept in the finding: a finding carried over
  * by incremental analysis costs a copy, and a new range if it moved. */
 static bool put_diag(struct mg_buf *b, const struct server *srv, const struct doc *doc,
@@ -238,17 +227,21 @@ static bool put_diag(struct mg_buf *b, const struct server *srv, const struct do
     if (!d->has_pos) {
         uint32_t start = d->start, end = d->end;
         widen_empty(doc, &start, &end);
-        pos_from_offset(&doc->lines, doc->text, doc->len, start, srv->enc, &d->pos[0], &d->pos[1]);
-        pos_from_offset(&doc->lines, doc->text, doc->len, end, srv->enc, &d->pos[2], &d->pos[3]);
+        range_pos(srv, doc, start, end, d->pos);
         d->has_pos = true;
     }
-    if (d->encoded == NULL || d->encoded_severity != (uint8_t)d->severity) {
-        if (!encodable(d))
-            return false;
+    bool fresh = d->encoded == NULL || d->encoded_severity != (uint8_t)d->severity;
+    if (fresh && !encodable(d))
+        return false;
+    if (fresh || memcmp(d->encoded_pos, d->pos, sizeof(d->pos)) != 0) {
         struct mg_buf e = {0};
-        put_pos(&e, d->pos);
+        mg_buf_adds(&e, "{\"range\":");
+        put_range_pos(&e, d->pos);
         size_t rest = e.len;
-        put_rest(&e, d);
+        if (fresh)
+            put_rest(&e, d);
+        else /* only the range moved */
+            mg_buf_add(&e, d->encoded + d->encoded_rest, d->encoded_len - d->encoded_rest);
         free(d->encoded);
         size_t len;
         d->encoded = mg_buf_detach(&e, &len);
@@ -256,17 +249,6 @@ static bool put_diag(struct mg_buf *b, const struct server *srv, const struct do
         d->encoded_rest = (uint32_t)rest;
         memcpy(d->encoded_pos, d->pos, sizeof(d->pos));
         d->encoded_severity = (uint8_t)d->severity;
-    } else if (memcmp(d->encoded_pos, d->pos, sizeof(d->pos)) != 0) {
-        struct mg_buf e = {0};
-        put_pos(&e, d->pos);
-        size_t rest = e.len;
-        mg_buf_add(&e, d->encoded + d->encoded_rest, d->encoded_len - d->encoded_rest);
-        free(d->encoded);
-        size_t len;
-        d->encoded = mg_buf_detach(&e, &len);
-        d->encoded_len = (uint32_t)len;
-        d->encoded_rest = (uint32_t)rest;
-        memcpy(d->encoded_pos, d->pos, sizeof(d->pos));
     }
     mg_buf_add(b, d->encoded, d->encoded_len);
     if (d->n_related && srv->client_related_info) {

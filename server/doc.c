@@ -110,14 +110,6 @@ void doc_changes_reset(struct doc_changes *ch)
     ch->n_changed = 0;
 }
 
-/* A byte of an identifier (non-ASCII ones included). */
-static bool is_word_byte(char c)
-{
-    unsigned char u = (unsigned char)c;
-    return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') ||
-           ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
-}
-
 /* More old text than this and the edits are not worth tracking. */
 #define CHANGES_MAX_OLD_LINES (256u << 10)
 
@@ -155,9 +147,9 @@ static void changes_note(struct doc *doc, uint32_t start, uint32_t end, uint32_t
     mg_buf_add(&ch->old_lines, t + ls, le - ls);
     mg_buf_add(&ch->old_lines, "\n", 1);
     uint32_t ws = start, we = end;
-    while (ws > ls && is_word_byte(t[ws - 1]))
+    while (ws > ls && mg_is_ident_byte(t[ws - 1]))
         ws--;
-    while (we < le && is_word_byte(t[we]))
+    while (we < le && mg_is_ident_byte(t[we]))
         we++;
     mg_buf_add(&ch->old_words, t + ws, we - ws);
     ch->removed_newline |= memchr(t + start, '\n', end - start) != NULL;
