@@ -112,49 +112,40 @@ static bool shift(const struct span *s, uint32_t *x)
  * import): they must keep clear of the lines around the edit too. */
 static bool shift_fix(const struct span *s, uint32_t *x)
 {
-    if ((*x + 1 >= s->lo && *x <= s->old_hi) || !shift(s, x))
-        return false;
-    return true;
+    return !(*x + 1 >= s->lo && *x <= s->old_hi) && shift(s, x);
 }
 
-/* Shift every offset of `d`; false (d partly shifted) when one was edited. */
-static bool shift_diag(const struct span *s, struct an_diag *d)
+/* Shift every offset of `d` (with `apply`; else only look); false, with
+ * `d` partly shifted, when the edited lines held one. */
+static bool shift_offsets(const struct span *s, struct an_diag *d, bool apply)
 {
-    if (!shift(s, &d->start) || !shift(s, &d->end))
-        return false;
-    if (d->has_noqa_also && !shift(s, &d->noqa_also))
+    uint32_t scratch;
+#define SHIFT(fn, off) (apply ? fn(s, &(off)) : (scratch = (off), fn(s, &scratch)))
+    if (!SHIFT(shift, d->start) || !SHIFT(shift, d->end) ||
+        (d->has_noqa_also && !SHIFT(shift, d->noqa_also)))
         return false;
     for (size_t i = 0; i < d->n_related; i++)
         if (d->related[i].path == NULL &&
-            (!shift(s, &d->related[i].start) || !shift(s, &d->related[i].end)))
+            (!SHIFT(shift, d->related[i].start) || !SHIFT(shift, d->related[i].end)))
             return false;
     for (size_t i = 0; i < d->n_fixes; i++)
         for (size_t j = 0; j < d->fixes[i].n_edits; j++)
-            if (!shift_fix(s, &d->fixes[i].edits[j].start) ||
-                !shift_fix(s, &d->fixes[i].edits[j].end))
+            if (!SHIFT(shift_fix, d->fixes[i].edits[j].start) ||
+                !SHIFT(shift_fix, d->fixes[i].edits[j].end))
                 return false;
+#undef SHIFT
     return true;
+}
+
+static bool shift_diag(const struct span *s, struct an_diag *d)
+{
+    return shift_offsets(s, d, true);
 }
 
 /* Whether any offset of `d` (old offsets) lies on the edited lines. */
 static bool diag_touched(const struct span *s, const struct an_diag *d)
 {
-    uint32_t x;
-#define EDITED(off) (x = (off), !shift(s, &x))
-    if (EDITED(d->start) || EDITED(d->end) || (d->has_noqa_also && EDITED(d->noqa_also)))
-        return true;
-    for (size_t i = 0; i < d->n_related; i++)
-        if (d->related[i].path == NULL &&
-            (EDITED(d->related[i].start) || EDITED(d->related[i].end)))
-            return true;
-#undef EDITED
-    for (size_t i = 0; i < d->n_fixes; i++)
-        for (size_t j = 0; j < d->fixes[i].n_edits; j++) {
-            uint32_t a = d->fixes[i].edits[j].start, b = d->fixes[i].edits[j].end;
-            if (!shift_fix(s, &a) || !shift_fix(s, &b))
-                return true;
-        }
-    return false;
+    return !shift_offsets(s, (struct an_diag *)d, false);
 }
 
 /* ---- units ------------------------------------------------------------------------ */
@@ -255,10 +246,20 @@ static void ctx_collect(TSNode root, struct ranges *ctx)
 
 /* ---- the module's facts ---------------------------------------------------------- */
 
-/* Scan the module's imports and __all__ afresh (a whole scan; the
- * definitions are dropped: their nodes belong to this tree only). */
-static void facts_collect(struct incr *in, const struct pdoc *pd)
+/* The module's imports and __all__ from a whole scan: the one in `memo`
+ * when the analyzers made it, else a new one (the definitions are
+ * dropped: their nodes belong to this tree only). */
+static void facts_collect(struct incr *in, const struct pdoc *pd, struct py_module_memo *memo)
 {
+    in->has_facts = true;
+    if (memo->full) { /* the analyzers scanned the whole module already: take it */
+        py_module_release(&in->facts);
+        in->facts = memo->m;
+        memset(&memo->m, 0, sizeof(memo->m));
+        memo->full = false;
+        in->facts.n_defs = 0;
+        return;
+    }
     struct pdoc whole_doc = *pd;
     whole_doc.scope = NULL;
     whole_doc.n_scope = 0;
@@ -266,7 +267,6 @@ static void facts_collect(struct incr *in, const struct pdoc *pd)
     whole_doc.facts = NULL;
     py_module_scan(&whole_doc, &in->facts);
     in->facts.n_defs = 0;
-    in->has_facts = true;
 }
 
 /* Move the facts to the current text; they lie in module statements the
@@ -324,14 +324,6 @@ static bool has_type_comment(const char *s, size_t n)
     return false;
 }
 
-/* A byte of an identifier (non-ASCII ones included). */
-static bool is_word_byte(char c)
-{
-    unsigned char u = (unsigned char)c;
-    return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') ||
-           ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
-}
-
 /* Whether every edit since the last analysis stayed inside one comment:
  * then it was one before too (the text up to the edits is the same, and
  * no line break came or went), and only noqa and type comments matter to
@@ -365,9 +357,9 @@ static size_t edited_texts(const struct doc *doc, const struct span *s, const ch
     (*lens)[n++] = ch->old_words.len;
     if (ch->any) {
         uint32_t a = ch->lo, b = ch->hi;
-        while (a > s->lo && is_word_byte(t[a - 1]))
+        while (a > s->lo && mg_is_ident_byte(t[a - 1]))
             a--;
-        while (b < s->hi && is_word_byte(t[b]))
+        while (b < s->hi && mg_is_ident_byte(t[b]))
             b++;
         (*texts)[n] = t + a;
         (*lens)[n++] = b - a;
@@ -543,11 +535,15 @@ static bool carry(const struct span *s, int64_t dlines, struct an_diag *d)
     return true;
 }
 
-/* Run the analyzers of `mask`, each watching one into its own list so its
- * watch ranges are kept apart. Findings go to `out`. */
-static void run_mask(struct incr *in, const struct pdoc *pd, const struct an_opts *opts,
-                     unsigned mask, struct diag_list *out)
+/* Run the analyzers of `mask` on the whole file, each watching one into
+ * its own list so its watch ranges are kept apart. Findings go to `out`. */
+static void run_mask(struct incr *in, const struct pdoc *whole_doc, const struct an_opts *opts,
+                     unsigned mask, struct py_module_memo *memo, struct diag_list *out)
 {
+    /* One scan of the module for all of them (and for facts_collect()). */
+    struct pdoc shared = *whole_doc;
+    shared.memo = memo;
+    const struct pdoc *pd = &shared;
     size_t na;
     const struct analyzer *const *an = an_analyzers(&na);
     unsigned plain = 0;
@@ -590,13 +586,15 @@ static void whole(struct doc *doc, struct incr *in, const struct pdoc *pd,
                   const struct an_opts *opts, const struct cfg_resolved *cfg,
                   struct diag_list *prev, struct diag_list *out)
 {
-    run_mask(in, pd, opts, ~0u, out);
+    struct py_module_memo memo = {0};
+    run_mask(in, pd, opts, ~0u, &memo, out);
     cfg_resolved_filter(cfg, out);
     carry_identities(doc, prev, out);
     imp_words_free(in->f401);
     in->f401 = f401_on(opts) ? imp_words_new(pd) : NULL;
     ctx_collect(ts_tree_root_node(pd->tree), &in->ctx);
-    facts_collect(in, pd);
+    facts_collect(in, pd, &memo);
+    py_module_memo_release(&memo);
     in->index = pd->index;
     in->lines = doc->lines.n;
     in->valid = true;
@@ -822,8 +820,9 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
     diag_list_release(&doc->diags);
 
     /* Analyse what changed. */
+    struct py_module_memo memo = {0};
     if (run_whole)
-        run_mask(in, pd, &opts, run_whole, &fresh);
+        run_mask(in, pd, &opts, run_whole, &memo, &fresh);
     if (run_units) {
         struct pdoc scoped = *pd;
         scoped.scope = (const uint32_t(*)[2])units.v;
@@ -878,10 +877,11 @@ void incr_analyze(struct doc *doc, const struct pdoc *pd, const struct cfg_resol
         }
     if (ctx) {
         ctx_collect(root, &in->ctx);
-        facts_collect(in, pd);
+        facts_collect(in, pd, &memo);
     } else if (!run_units && in->has_facts) {
         facts_shift(in, &s); /* kept in step with the text */
     }
+    py_module_memo_release(&memo);
     in->lines = doc->lines.n;
     LOGD("%s v%lld: incremental, %zu units, whole %#x, units %#x, by name %#x", doc->uri,
          (long long)doc->version, units.n, run_whole, run_units, run_partial);
