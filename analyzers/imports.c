@@ -3069,10 +3069,12 @@ static void find_import_names(struct imp *c)
     free(words);
 }
 
-/* The words of s[0, n) that are candidate names (or `__all__`): appended,
- * as offsets from `base`, to rec->occ; or, with no `rec`, only whether
- * there is one. */
-static bool words_scan(struct imp *rec, const struct imp *c, const char *s, size_t n, uint32_t base)
+/* The words of s[0, n) that are candidate names (or `__all__`), in one of
+ * three ways: appended, as offsets from `base`, to rec->occ (the names
+ * examined only); marked in hit[name] (every name); or, with neither,
+ * only whether there is one. */
+static bool words_scan(struct imp *rec, uint8_t *hit, const struct imp *c, const char *s, size_t n,
+                       uint32_t base)
 {
     const unsigned char *t = (const unsigned char *)s;
     size_t i = 0;
@@ -3093,6 +3095,10 @@ static bool words_scan(struct imp *rec, const struct imp *c, const char *s, size
         uint32_t id = name_find(c, s + b, len);
         if (id == NONE)
             continue;
+        if (hit != NULL) {
+            hit[id] = 1;
+            continue;
+        }
         if (rec == NULL)
             return true;
         /* Only the names examined (all but those only_names leaves out). */
@@ -3109,7 +3115,7 @@ static bool words_scan(struct imp *rec, const struct imp *c, const char *s, size
  * comments count too: they may be annotations or type comments. */
 static void scan_words(struct imp *c)
 {
-    words_scan(c, c, c->text, c->len, 0);
+    words_scan(c, NULL, c, c->text, c->len, 0);
 }
 
 /* ---- pass 2: what reaches each load ---- */
@@ -4304,7 +4310,7 @@ struct imp_words *imp_words_new(const struct pdoc *doc)
     w->c.len = (uint32_t)doc->len;
     w->c.record_stmts = true;
     find_import_names(&w->c);
-    name_intern(&w->c, "__all__", 7);
+    w->c.id_all = name_intern(&w->c, "__all__", 7);
     /* The text is not kept: the names hold copies of what they are. */
     w->c.doc = NULL;
     w->c.text = NULL;
@@ -4314,7 +4320,7 @@ struct imp_words *imp_words_new(const struct pdoc *doc)
 
 bool imp_words_in(const struct imp_words *w, const char *s, size_t n)
 {
-    return words_scan(NULL, &w->c, s, n, 0);
+    return words_scan(NULL, NULL, &w->c, s, n, 0);
 }
 
 /* Whether the import statement at line `start` lies in a block of import
@@ -4355,22 +4361,8 @@ bool imp_words_closure(const struct imp_words *w, const struct pdoc *doc, const 
     *n_ranges = 0;
     /* The names the texts hold. */
     uint8_t *hit = xcalloc(c->n_names + 1, 1);
-    for (size_t k = 0; k < n_texts; k++) {
-        const unsigned char *t = (const unsigned char *)texts[k];
-        size_t i = 0, n = lens[k];
-        while (i < n) {
-            if (!is_ident_char(t[i])) {
-                i++;
-                continue;
-            }
-            size_t b = i++;
-            while (i < n && is_ident_char(t[i]))
-                i++;
-            uint32_t id = name_find(c, texts[k] + b, i - b);
-            if (id != NONE && !(t[b] >= '0' && t[b] <= '9'))
-                hit[id] = 1;
-        }
-    }
+    for (size_t k = 0; k < n_texts; k++)
+        words_scan(NULL, hit, c, texts[k], lens[k], 0);
     bool ok = !(c->id_all != NONE && c->id_all < c->n_names && hit[c->id_all]);
     /* The statements binding them, those sharing their lines, and those
      * of a block of imports only: their findings' fixes are made together. */

@@ -318,3 +318,17 @@ Test(incr, imports_by_name)
     edit(d, at, at + 3, "x");
     doc_free(d);
 }
+
+/* __all__ makes an import used: renaming it changes F401's findings for
+ * every name it lists, so F401 runs whole. */
+Test(incr, all_renamed)
+{
+    struct doc *d = open_doc("\"\"\"Module.\"\"\"\n"
+                             "import os\n"
+                             "\n"
+                             "__all__ = ['os']\n");
+    uint32_t at = offset_of(d, "__all__");
+    edit(d, at + 5, at + 6, "");
+    edit(d, at + 5, at + 5, "_");
+    doc_free(d);
+}
